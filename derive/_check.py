@@ -1,0 +1,460 @@
+"""The checker: a LaTeX answer in, a :class:`Verdict` with evidence out.
+
+Pipeline (pure stages; the worker process and torch are the only effects):
+
+    text --[worker: lex, parse]--> ParsedAnswer --[kind]--> candidate value(s)
+         --[worker: symbolic proof]--> Proof
+         --[torch: numeric vs autograd / reference, with the known wrong forms]-->
+         Verdict
+
+Each answer kind (expression, equation, tuple, count, shape) has one function in
+:data:`KINDS`. Errors in the answer are converted to ``invalid`` verdicts here,
+once; errors in the bank raise.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import sympy as sp
+
+from ._bank import Bank, Form, Question, bank_dir, load_bank
+from ._errors import AnswerError
+from ._parser import Chain, ParsedAnswer, parse_answer
+from ._sandbox import SandboxError, Worker, shared_worker
+from ._symbolic import Proof
+from ._symbols import is_asked
+from ._verdict import Counterexample, Status, Verdict
+
+PARSE_TIMEOUT = 10.0
+PROOF_TIMEOUT = 10.0
+
+
+@dataclass
+class Options:
+    seed: int = 0
+    device: str | None = None
+    parse_timeout: float = PARSE_TIMEOUT
+    proof_timeout: float = PROOF_TIMEOUT
+    symbolic: bool = True
+    worker: Worker | None = None
+    bank: Bank | None = None
+    bank_path: str | None = None
+
+    @property
+    def w(self) -> Worker:
+        return self.worker or shared_worker()
+
+
+# --- the public function -------------------------------------------------------------
+
+def check(question: str, answer: str | bytes, *, seed: int = 0, device: str | None = None,
+          timeout: float = PROOF_TIMEOUT, symbolic: bool = True,
+          bank: str | None = None) -> Verdict:
+    """Check ``answer`` (LaTeX) against bank question ``question``.
+
+    Returns a :class:`Verdict`; never raises for a bad answer (that is an
+    ``invalid`` verdict). Raises :class:`UnknownQuestion` for an id not in the bank.
+    ``seed`` fixes the numeric points; ``device`` is ``"cpu"``, ``"cuda"`` or
+    ``None`` (CUDA when present); ``timeout`` bounds the symbolic proof, in seconds.
+    """
+    path = str(bank) if bank else str(bank_dir())
+    b = load_bank(path)
+    q = b.question(question)
+    opts = Options(seed=seed, device=device, proof_timeout=timeout, symbolic=symbolic, bank=b,
+                   bank_path=path)
+    return check_question(q, answer, opts)
+
+
+def check_question(q: Question, answer: str | bytes, opts: Options) -> Verdict:
+    text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else answer
+    try:
+        parsed = opts.w.call("parse", opts.bank_path or str(bank_dir()), q.id, answer,
+                             timeout=opts.parse_timeout)
+    except SandboxError as exc:
+        return _undecided(q, text, exc.code, f"reading the answer hit a limit: {exc}")
+    if isinstance(parsed, AnswerError):
+        return Verdict(q.id, Status.INVALID, parsed.code, parsed.message, answer=text,
+                       position=parsed.position)
+    try:
+        return KINDS[q.kind](q, parsed, text, opts)
+    except AnswerError as exc:
+        return Verdict(q.id, Status.INVALID, exc.code, exc.message, answer=text,
+                       position=exc.position)
+
+
+def _undecided(q: Question, text: str, code: str, message: str, **kw: Any) -> Verdict:
+    return Verdict(q.id, Status.UNDECIDED, code, message, answer=text, **kw)
+
+
+# --- references (bank data: parsed in this process, once) ------------------------------
+
+@functools.lru_cache(maxsize=512)
+def reference(q: Question, part: str = "") -> Any:
+    """The reference value of a question (or of one part of a tuple question)."""
+    if q.kind == "tuple":
+        p = next(p for p in q.parts if p.name == part)
+        return _single_value(parse_answer(p.reference, q.context), part, source=q.id)
+    parsed = parse_answer(q.reference, q.context)
+    if q.kind == "equation":
+        return _equation(parsed.parts[0], q)
+    if q.kind == "shape":
+        return _shape(parsed)
+    return _single_value(parsed, "", source=q.id)
+
+
+@functools.lru_cache(maxsize=512)
+def known_wrong(q: Question, part: str = "") -> tuple[tuple[Form, Any], ...]:
+    """The question's known wrong forms, parsed (bank data)."""
+    out = []
+    for f in q.reject:
+        parsed = parse_answer(f.latex, q.context)
+        if q.kind == "equation":
+            out.append((f, _equation(parsed.parts[0], q)))
+        elif q.kind == "shape":
+            out.append((f, _shape(parsed)))
+        elif q.kind != "tuple":
+            out.append((f, _single_value(parsed, "", source=q.id)))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=256)
+def target_solution(q: Question) -> Any:
+    ref = reference(q)
+    target = q.context.objects[q.target]
+    if isinstance(target, sp.MatrixSymbol):
+        return _solve_matrix_reference(ref, target, q)
+    sols = sp.solve(ref.lhs - ref.rhs, target)
+    if len(sols) != 1:
+        raise ValueError(f"{q.id}: the reference has {len(sols)} solutions for {q.target}")
+    return sols[0]
+
+
+def _solve_matrix_reference(ref: Any, target: Any, q: Question) -> Any:
+    if ref.lhs == target:
+        return ref.rhs
+    if ref.rhs == target:
+        return ref.lhs
+    raise ValueError(f"{q.id}: write a matrix equation's reference as {q.target} = ...")
+
+
+# --- interpreting a parsed answer -------------------------------------------------------
+
+def _values(chain: Chain) -> tuple[str | None, list[Any]]:
+    """Split ``label = v1 = v2`` into the label (an asked name) and the values."""
+    bad = [op for op in chain.ops if op not in ("=", r"\approx")]
+    if bad:
+        raise AnswerError("parse.syntax", f"the answer is a value; '{bad[0]}' does not "
+                          f"belong in it", chain.pos)
+    label = is_asked(chain.items[0])
+    values = chain.items[1:] if label is not None else chain.items
+    if not values:
+        raise AnswerError("parse.syntax", "the answer names the quantity but gives no value",
+                          chain.pos)
+    if any(is_asked(v) is not None for v in values):
+        raise AnswerError("parse.syntax", "the asked quantity appears inside its own value",
+                          chain.pos)
+    return label, values
+
+
+def _single_value(parsed: ParsedAnswer, part: str, source: str = "") -> Any:
+    if len(parsed.parts) != 1:
+        raise AnswerError("tuple.arity", f"expected one value, got {len(parsed.parts)} parts",
+                          parsed.parts[1].pos)
+    return _values(parsed.parts[0])[1][-1]
+
+
+def _equation(chain: Chain, q: Question) -> Any:
+    if len(chain.items) == 1:  # a bare value is read as "target = value"
+        return sp.Eq(q.context.objects[q.target], chain.items[0], evaluate=False)
+    if chain.ops != ["="]:
+        raise AnswerError("parse.syntax", "write the constraint as one equation, lhs = rhs",
+                          chain.pos)
+    lhs, rhs = chain.items
+    if isinstance(lhs, sp.MatrixExpr) or isinstance(rhs, sp.MatrixExpr):
+        return _MatEq(lhs, rhs)
+    return sp.Eq(lhs, rhs, evaluate=False)
+
+
+@dataclass(frozen=True)
+class _MatEq:
+    """SymPy's Eq refuses matrix expressions: a plain pair of sides."""
+
+    lhs: Any
+    rhs: Any
+
+
+def _shape(parsed: ParsedAnswer) -> tuple:
+    items: list[Any] = []
+    for chain in parsed.parts:
+        _, vals = _values(chain)
+        v = vals[-1]
+        items.extend(v.args if isinstance(v, sp.Tuple) else [v])
+    return tuple(items)
+
+
+# --- kinds ----------------------------------------------------------------------------
+
+def _check_expression(q: Question, parsed: ParsedAnswer, text: str, opts: Options,
+                      part: str = "") -> Verdict:
+    label, values = _values(parsed.parts[0]) if len(parsed.parts) == 1 else (None, None)
+    if values is None:
+        raise AnswerError("tuple.arity", f"expected one value, got {len(parsed.parts)} parts",
+                          parsed.parts[1].pos)
+    return _judge_values(q, values, text, opts, part)
+
+
+def _judge_values(q: Question, values: list[Any], text: str, opts: Options,
+                  part: str = "") -> Verdict:
+    from ._numeric import compare
+    from ._torch_eval import Unsupported
+    ref = reference(q, part)
+    final = values[-1]
+    links = values[:-1]
+    wrong = known_wrong(q) if not part else ()
+    proof = _prove(q, [(final, ref)], opts)[0] if opts.symbolic else Proof(None, "skipped")
+    exprs = [final, *links, *(w for _, w in wrong)]
+    try:
+        run = compare(q, ref, exprs, seed=opts.seed, device=opts.device)
+    except Unsupported as exc:
+        return _from_proof_only(q, text, proof, f"the numeric check could not run: {exc}")
+    o = run.outcomes[0]
+    evidence = {
+        "symbolic": {"result": proof.result, "method": proof.method},
+        "numeric": {"status": o.status, "points": o.points, "against": run.against,
+                    "max_abs_error": o.max_abs_error, "device": run.device, "seed": run.seed,
+                    "detail": o.detail},
+    }
+    if run.reference_error is not None:
+        evidence["numeric"]["reference_vs_definition"] = run.reference_error
+    false_links = [k for k in range(len(links)) if run.outcomes[1 + k].status == "mismatch"]
+    if false_links:
+        evidence["false_links"] = [sp.latex(links[k]) for k in false_links]
+    misconception = None
+    for k in o.agrees_with:
+        if k >= 1 + len(links):
+            misconception = wrong[k - 1 - len(links)][0]
+            break
+    against = "torch autograd of the definition" if run.against == "definition" else \
+        "the reference"
+    what = f"part {part}: " if part else ""
+    if o.status == "agree" or (o.status == "undecided" and proof.result is True):
+        if proof.result is False:  # numeric agreement cannot beat a proof of difference
+            return Verdict(q.id, Status.NOT_EQUIVALENT, "numeric.mismatch",
+                           f"{what}not equivalent: {proof.method}", answer=text,
+                           evidence=evidence)
+        reason = "symbolic.proven" if proof.result else "numeric.agree"
+        how = (f"proved symbolically ({proof.method})" if proof.result
+               else "not proved symbolically")
+        msg = (f"{what}correct: {how}; agrees with {against} at {o.points} random points"
+               if o.points else f"{what}correct: {how}")
+        if false_links:
+            msg += f"; but the step {evidence['false_links'][0]} in the chain is false"
+        return Verdict(q.id, Status.EQUIVALENT, reason, msg, answer=text, evidence=evidence)
+    if o.status == "shape":
+        return Verdict(q.id, Status.NOT_EQUIVALENT, "shape.mismatch",
+                       f"{what}wrong shape: {o.detail}", answer=text, evidence=evidence,
+                       misconception=misconception.label if misconception else None)
+    if o.status == "mismatch":
+        ce = o.counterexample
+        counter = Counterexample(ce["point"], ce["expected"], ce["got"], ce["seed"])
+        if misconception is not None:
+            msg = _misconception_message(misconception)
+            return Verdict(q.id, Status.NOT_EQUIVALENT, "misconception.match", what + msg,
+                           answer=text, counterexample=counter, evidence=evidence,
+                           misconception=misconception.label)
+        msg = (f"{what}not equivalent: at {_short(ce['point'])} the answer gives "
+               f"{_short(ce['got'])} but {against} gives {_short(ce['expected'])}")
+        return Verdict(q.id, Status.NOT_EQUIVALENT, "numeric.mismatch", msg, answer=text,
+                       counterexample=counter, evidence=evidence)
+    if proof.result is False:
+        return Verdict(q.id, Status.NOT_EQUIVALENT, "numeric.mismatch",
+                       f"{what}not equivalent: {proof.method}", answer=text, evidence=evidence)
+    reason = "numeric.unsupported" if o.detail else "numeric.no_points"
+    detail = o.detail or "no sample point was far enough from the answer's kinks"
+    return _undecided(q, text, reason, f"{what}could not decide: {detail}", evidence=evidence)
+
+
+def _from_proof_only(q: Question, text: str, proof: Proof, note: str) -> Verdict:
+    evidence = {"symbolic": {"result": proof.result, "method": proof.method}, "numeric": note}
+    if proof.result is True:
+        return Verdict(q.id, Status.EQUIVALENT, "symbolic.proven",
+                       f"correct: proved symbolically ({proof.method})", answer=text,
+                       evidence=evidence)
+    if proof.result is False:
+        return Verdict(q.id, Status.NOT_EQUIVALENT, "numeric.mismatch",
+                       f"not equivalent: {proof.method}", answer=text, evidence=evidence)
+    return _undecided(q, text, "numeric.unsupported", note, evidence=evidence)
+
+
+def _misconception_message(f: Form) -> str:
+    label = f.label or "a known wrong answer"
+    parts = [f"this is {label}"]
+    if f.misconception:
+        parts[0] += f": {f.misconception}"
+    if f.feedback:
+        parts.append(f.feedback)
+    return ". ".join(parts)
+
+
+def _short(v: Any, width: int = 80) -> str:
+    def fmt(x: Any) -> Any:
+        if isinstance(x, float):
+            return float(f"{x:.6g}")
+        if isinstance(x, list):
+            return [fmt(y) for y in x]
+        if isinstance(x, dict):
+            return {k: fmt(y) for k, y in x.items()}
+        return x
+    s = str(fmt(v))
+    return s if len(s) <= width else s[:width - 3] + "..."
+
+
+def _prove(q: Question, pairs: list[tuple[Any, Any]], opts: Options) -> list[Proof]:
+    try:
+        return opts.w.call("prove", opts.bank_path or str(bank_dir()), q.id, pairs,
+                           timeout=opts.proof_timeout)
+    except SandboxError as exc:
+        return [Proof(None, f"symbolic step stopped: {exc}")] * len(pairs)
+
+
+def _check_equation(q: Question, parsed: ParsedAnswer, text: str, opts: Options) -> Verdict:
+    from ._numeric import compare
+    if len(parsed.parts) != 1:
+        raise AnswerError("tuple.arity", "expected one equation", parsed.parts[1].pos)
+    cand = _equation(parsed.parts[0], q)
+    ref = reference(q)
+    ctx = q.context
+    target = ctx.objects[q.target]
+    sol = target_solution(q)
+    if opts.symbolic and isinstance(cand, sp.Equality):
+        try:
+            proof = opts.w.call("prove_equation", opts.bank_path or str(bank_dir()), q.id,
+                                cand, sol, timeout=opts.proof_timeout)
+        except SandboxError as exc:
+            proof = Proof(None, f"symbolic step stopped: {exc}")
+    else:
+        proof = Proof(None, "compared numerically")
+    residual = _residual(cand)
+    shift = sp.OneMatrix(*target.shape) if isinstance(target, sp.MatrixSymbol) else sp.Integer(1)
+    at_solution = residual.xreplace({target: sol})
+    off_solution = residual.xreplace({target: sol + shift})
+    zero = sp.ZeroMatrix(*residual.shape) if isinstance(residual, sp.MatrixExpr) else sp.Integer(0)
+    run = compare(q, zero, [at_solution, off_solution], seed=opts.seed, device=opts.device,
+                  use_definition=False)
+    on, off = run.outcomes
+    evidence = {"symbolic": {"result": proof.result, "method": proof.method},
+                "numeric": {"points": on.points, "device": run.device, "seed": run.seed,
+                            "method": f"the answer's residual vanishes where {q.target} solves "
+                                      f"the reference, and not elsewhere"}}
+    if on.status == "agree" and off.status == "mismatch" and proof.result is not False:
+        reason = "symbolic.proven" if proof.result else "numeric.agree"
+        how = f"proved ({proof.method})" if proof.result else "not proved symbolically"
+        return Verdict(q.id, Status.EQUIVALENT, reason,
+                       f"correct: the equation is the reference constraint ({how}; checked at "
+                       f"{on.points} random points)", answer=text, evidence=evidence)
+    if on.status == "mismatch" or proof.result is False:
+        ce = on.counterexample
+        counter = Counterexample(ce["point"], 0.0, ce["got"], ce["seed"]) if ce else None
+        msg = ("not equivalent: where the reference holds, the answer's equation does not "
+               f"(at {_short(ce['point'])} its two sides differ by {_short(ce['got'])})"
+               if ce else f"not equivalent: {proof.method}")
+        return Verdict(q.id, Status.NOT_EQUIVALENT, "equation.not_equivalent", msg,
+                       answer=text, counterexample=counter, evidence=evidence)
+    if off.status == "agree":
+        return Verdict(q.id, Status.NOT_EQUIVALENT, "equation.not_equivalent",
+                       f"not equivalent: the answer's equation does not determine {q.target}",
+                       answer=text, evidence=evidence)
+    return _undecided(q, text, "numeric.no_points", "could not decide the equation",
+                      evidence=evidence)
+
+
+def _residual(eq: Any) -> Any:
+    return eq.lhs - eq.rhs
+
+
+def _check_exact(q: Question, parsed: ParsedAnswer, text: str, opts: Options,
+                 part: str = "") -> Verdict:
+    if q.kind == "shape" and not part:
+        got: Any = _shape(parsed)
+        want: Any = reference(q)
+        same = len(got) == len(want) and all(sp.simplify(a - b) == 0 for a, b in zip(got, want))
+        wrong = known_wrong(q)
+    else:
+        got = _single_value(parsed, part)
+        want = reference(q, part)
+        if not getattr(got, "is_number", False):
+            raise AnswerError("parse.syntax", "the answer to this question is a number", 0)
+        same = sp.simplify(got - want) == 0
+        wrong = known_wrong(q) if not part else ()
+    what = f"part {part}: " if part else ""
+    evidence = {"exact": {"expected": str(want), "got": str(got)}}
+    if same:
+        return Verdict(q.id, Status.EQUIVALENT, "exact.match", f"{what}correct: {got}",
+                       answer=text, evidence=evidence)
+    for f, w in wrong:
+        if w == got or (not isinstance(w, tuple) and sp.simplify(w - got) == 0):
+            return Verdict(q.id, Status.NOT_EQUIVALENT, "misconception.match",
+                           what + _misconception_message(f), answer=text, evidence=evidence,
+                           misconception=f.label)
+    return Verdict(q.id, Status.NOT_EQUIVALENT, "exact.mismatch",
+                   f"{what}not equivalent: the answer is {_fmt(got)}, which is not the "
+                   f"expected value", answer=text, evidence=evidence)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, tuple):
+        return "(" + ", ".join(str(x) for x in v) + ")"
+    return str(v)
+
+
+def _check_tuple(q: Question, parsed: ParsedAnswer, text: str, opts: Options) -> Verdict:
+    names = [p.name for p in q.parts]
+    if len(parsed.parts) != len(names):
+        return Verdict(q.id, Status.NOT_EQUIVALENT, "tuple.arity",
+                       f"expected {len(names)} parts ({', '.join(names)}), got "
+                       f"{len(parsed.parts)}", answer=text)
+    assigned: dict[str, Chain] = {}
+    unlabelled = []
+    for chain in parsed.parts:
+        label, _ = _values(chain)
+        if label is not None and label in names and label not in assigned:
+            assigned[label] = chain
+        else:
+            unlabelled.append(chain)
+    for name in names:
+        if name not in assigned:
+            assigned[name] = unlabelled.pop(0)
+    verdicts = {}
+    for p in q.parts:
+        sub = ParsedAnswer([assigned[p.name]])
+        if p.kind == "count":
+            verdicts[p.name] = _check_exact(q, sub, text, opts, part=p.name)
+        else:
+            _, values = _values(assigned[p.name])
+            verdicts[p.name] = _judge_values(q, values, text, opts, part=p.name)
+    evidence = {"parts": {k: v.to_dict() for k, v in verdicts.items()}}
+    failing = [v for v in verdicts.values() if v.status is not Status.EQUIVALENT]
+    if not failing:
+        reason = ("symbolic.proven" if all(v.reason in ("symbolic.proven", "exact.match")
+                                           for v in verdicts.values()) else "numeric.agree")
+        return Verdict(q.id, Status.EQUIVALENT, reason,
+                       "correct: " + "; ".join(f"{k} right" for k in verdicts),
+                       answer=text, evidence=evidence)
+    first = failing[0]
+    if first.status is Status.NOT_EQUIVALENT:
+        return Verdict(q.id, Status.NOT_EQUIVALENT, "tuple.part_mismatch", first.message,
+                       answer=text, counterexample=first.counterexample, evidence=evidence,
+                       misconception=first.misconception)
+    return Verdict(q.id, first.status, first.reason, first.message, answer=text,
+                   evidence=evidence)
+
+
+KINDS: dict[str, Callable[..., Verdict]] = {
+    "expression": _check_expression,
+    "equation": _check_equation,
+    "tuple": _check_tuple,
+    "count": _check_exact,
+    "shape": _check_exact,
+}

@@ -1,0 +1,55 @@
+"""What the worker process runs (see :mod:`derive._sandbox`): parsing a student
+answer and the symbolic proofs. Each takes and returns picklable values.
+
+A bad answer comes back as an :class:`AnswerError` *value*, not raised, so the
+worker stays up and the error keeps its code and position.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import sympy as sp
+
+from ._bank import load_bank
+from ._errors import AnswerError
+from ._parser import parse_answer
+from ._symbolic import Proof, expand_derived, prove_equal
+
+
+def ping() -> int:
+    return os.getpid()
+
+
+def parse(bank_dir: str, qid: str, latex: str) -> Any:
+    q = load_bank(bank_dir).question(qid)
+    if q.kind == "shape" and isinstance(latex, str):
+        latex = latex.replace("\\times", ",     ")  # 126 \times 126 \times 64 is a shape
+    try:
+        return parse_answer(latex, q.context)
+    except AnswerError as exc:
+        return exc
+    except RecursionError:
+        return AnswerError("parse.too_deep", "the answer is nested too deeply to read", 0)
+
+
+def prove(bank_dir: str, qid: str, pairs: list[tuple[Any, Any]]) -> list[Proof]:
+    q = load_bank(bank_dir).question(qid)
+    return [prove_equal(a, b, q.context) for a, b in pairs]
+
+
+def prove_equation(bank_dir: str, qid: str, candidate: Any, target_solution: Any) -> Proof:
+    """Solve the candidate equation for the question's target, compare the solutions."""
+    q = load_bank(bank_dir).question(qid)
+    ctx = q.context
+    target = ctx.objects[q.target]
+    if isinstance(target, sp.MatrixSymbol):
+        return Proof(None, "matrix equations are compared numerically only")
+    residual = expand_derived(candidate.lhs - candidate.rhs, ctx)
+    if not residual.has(target):
+        return Proof(False, f"the equation does not involve {q.target}")
+    sols = sp.solve(residual, target, dict=False)
+    if len(sols) != 1:
+        return Proof(None, f"solving for {q.target} gave {len(sols)} solutions")
+    inner = prove_equal(sols[0], target_solution, ctx)
+    return Proof(inner.result, f"solved for {q.target}; {inner.method}")
