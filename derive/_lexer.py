@@ -240,7 +240,7 @@ def _normalise(tokens: list[Token]) -> list[Token]:
                     out.append(Token("cmd", r"\mathbb" + word, t.pos))
                 i = end
                 continue
-            out.append(Token("cmd", name, t.pos))
+            out.append(Token("cmd" if name.startswith("\\") else "char", name, t.pos))
             i += 1
         else:
             out.append(t)

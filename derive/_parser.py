@@ -89,7 +89,7 @@ def parse_answer(text: str | bytes, ctx: Context) -> ParsedAnswer:
     main = substitute_aliases(main, ctx.patterns, extra)
     parts = []
     for piece in _split_top(main, (",", ";", "and")):
-        piece = [t for t in piece if t.kind != "word"]
+        piece = [t for t in piece if t.kind != "word" or t.text in ("otherwise", "else", "if")]
         if piece and piece[-1].text == "." and piece[-1].kind == "char":
             piece = piece[:-1]
         if piece:
@@ -693,11 +693,13 @@ class _Parser:
             t = self.peek()
             if t is None or t.text not in RELATIONS:
                 raise self.error("expected a condition such as s_j \\le s_y")
-            self.next()
-            rhs = self.expr()
-            if _is_matrix(lhs) or _is_matrix(rhs):
-                raise self.error("a condition compares scalars", t, "shape.invalid")
-            conds.append(RELATIONS[t.text](lhs, rhs))
+            while t is not None and t.text in RELATIONS:  # a < s_j \le b is a chain
+                self.next()
+                rhs = self.expr()
+                if _is_matrix(lhs) or _is_matrix(rhs):
+                    raise self.error("a condition compares scalars", t, "shape.invalid")
+                conds.append(RELATIONS[t.text](lhs, rhs))
+                lhs, t = rhs, self.peek()
             if self.at(",", "char") or (self.peek() is not None and self.peek().kind == "word"
                                          and self.peek().text == "and"):
                 self.next()
