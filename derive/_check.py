@@ -216,7 +216,7 @@ def _judge_values(q: Question, values: list[Any], text: str, opts: Options,
     proof = _prove(q, [(final, ref)], opts)[0] if opts.symbolic else Proof(None, "skipped")
     exprs = [final, *links, *(w for _, w in wrong)]
     try:
-        run = compare(q, ref, exprs, seed=opts.seed, device=opts.device)
+        run = compare(q, ref, exprs, seed=opts.seed, device=opts.device, part=part)
     except Unsupported as exc:
         return _from_proof_only(q, text, proof, f"the numeric check could not run: {exc}")
     o = run.outcomes[0]

@@ -236,15 +236,18 @@ class Run:
     reference_error: float | None = None  # reference vs definition, when both exist
 
 
-def truth_function(question) -> tuple[Callable[[Sample], torch.Tensor] | None, str]:
-    """The definition's torch ground truth for a question, if it has one."""
+def truth_function(question, part: str = "") -> tuple[Callable[[Sample], torch.Tensor] | None,
+                                                      str]:
+    """The definition's torch ground truth for a question (or one part of it)."""
     if not question.definition:
         return None, ""
     d = _definitions.get(question.definition)
 
     def run(sample: Sample) -> torch.Tensor:
-        vals = dict(sample.values)
-        return as_batch(d.torch(vals), sample.env.batch)
+        out = d.torch(dict(sample.values))
+        if isinstance(out, dict):  # a tuple question: one value per part
+            out = out[part]
+        return as_batch(out, sample.env.batch)
     return run, d.describe
 
 
@@ -263,7 +266,7 @@ def as_batch(v: Any, batch: int) -> torch.Tensor:
 
 def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
             device: str | torch.device | None = None, batch: int = 64, rounds: int = 3,
-            use_definition: bool = True) -> Run:
+            use_definition: bool = True, part: str = "") -> Run:
     """Compare every expression in ``exprs`` with the ground truth, on the same points.
 
     Also compares the expressions with each other, so a wrong answer that equals
@@ -273,7 +276,7 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
     dev = resolve_device(device)
     gen = torch.Generator(device=dev.type if dev.type == "cuda" else "cpu")
     gen.manual_seed(seed)
-    truth_fn, _ = truth_function(question) if use_definition else (None, "")
+    truth_fn, _ = truth_function(question, part) if use_definition else (None, "")
     ref_fn = compile_expr(reference)
     fns: list[Any] = []
     for e in exprs:

@@ -1,0 +1,226 @@
+"""The ``derive`` command line. See docs/cli.md.
+
+    derive check ID LATEX [--json] [--seed N] [--device cpu|cuda] [--timeout S]
+    derive list [EXAM]
+    derive show ID
+    derive validate [EXAM|ID] [--json FILE] [--no-claims]
+    derive pdf EXAM -o FILE.pdf | derive pdf --all -o DIR/
+
+Exit codes: 0 success (check: the answer is equivalent); 1 the answer is not
+equivalent / validation failed; 2 usage or bank error; 3 undecided; 4 invalid answer.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from typing import Any, Sequence
+
+from ._bank import bank_dir, load_bank
+from ._errors import DeriveError
+from ._verdict import Status
+
+EXIT = {Status.EQUIVALENT: 0, Status.NOT_EQUIVALENT: 1, Status.UNDECIDED: 3,
+        Status.INVALID: 4}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "cmd", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except DeriveError as exc:
+        print(f"derive: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="derive", description="Check LaTeX answers to "
+                                "deep-learning derivation questions against a verified bank.")
+    p.add_argument("--bank", help="bank directory (default: $DERIVE_BANK or the bundled one)")
+    sub = p.add_subparsers(dest="cmd")
+
+    c = sub.add_parser("check", help="check one answer")
+    c.add_argument("question", help="question id, e.g. ucb-cs182-sp22/1")
+    c.add_argument("answer", help="the answer in LaTeX ('-' reads standard input)")
+    c.add_argument("--json", action="store_true", help="print the verdict as one JSON object")
+    c.add_argument("--seed", type=int, default=0, help="seed of the numeric points (default 0)")
+    c.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
+    c.add_argument("--timeout", type=float, default=10.0,
+                   help="seconds allowed for the symbolic proof (default 10)")
+    c.set_defaults(run=_check)
+
+    ls = sub.add_parser("list", help="list the questions")
+    ls.add_argument("exam", nargs="?")
+    ls.set_defaults(run=_list)
+
+    sh = sub.add_parser("show", help="show one question with its reference")
+    sh.add_argument("question")
+    sh.set_defaults(run=_show)
+
+    v = sub.add_parser("validate", help="check the bank itself")
+    v.add_argument("what", nargs="?", help="an exam id or a question id (default: all)")
+    v.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
+    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--device", default=None)
+    v.add_argument("--no-claims", action="store_true", help="skip the tier-2 claims")
+    v.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+    v.set_defaults(run=_validate)
+
+    pdf = sub.add_parser("pdf", help="write solution booklets")
+    pdf.add_argument("exam", nargs="?")
+    pdf.add_argument("--all", action="store_true", help="every exam, into the directory -o")
+    pdf.add_argument("-o", "--output", required=True)
+    pdf.add_argument("--engine", choices=("typst", "latex"), default="typst")
+    pdf.add_argument("--keep-source", action="store_true",
+                     help="also write the .typ / .tex source next to the PDF")
+    pdf.add_argument("--from-report", metavar="FILE",
+                     help="use a saved 'derive validate --json' report instead of re-running")
+    pdf.add_argument("--seed", type=int, default=0)
+    pdf.add_argument("--device", default=None)
+    pdf.set_defaults(run=_pdf)
+    return p
+
+
+def _bank(args: argparse.Namespace):
+    path = args.bank or str(bank_dir())
+    return load_bank(path), path
+
+
+def _check(args: argparse.Namespace) -> int:
+    from ._check import Options, check_question
+    bank, path = _bank(args)
+    q = bank.question(args.question)
+    answer = sys.stdin.read() if args.answer == "-" else args.answer
+    v = check_question(q, answer, Options(seed=args.seed, device=args.device,
+                                          proof_timeout=args.timeout, bank=bank,
+                                          bank_path=path))
+    if args.json:
+        print(v.to_json())
+    else:
+        print(f"{v.status.value} ({v.reason})")
+        print(textwrap.fill(v.message, 100))
+        if v.position is not None:
+            print(f"  {answer}\n  {' ' * v.position}^")
+        if v.counterexample is not None:
+            ce = v.counterexample
+            print(f"counterexample (seed {ce.seed}): at {json.dumps(ce.point)}")
+            print(f"  expected {json.dumps(ce.expected)}\n  got      {json.dumps(ce.got)}")
+    return EXIT[v.status]
+
+
+def _list(args: argparse.Namespace) -> int:
+    bank, _ = _bank(args)
+    if args.exam and args.exam not in bank.exams:
+        print(f"derive: no exam {args.exam!r}; exams: {', '.join(bank.exams)}", file=sys.stderr)
+        return 2
+    for exam in bank.exams.values():
+        if args.exam and exam.id != args.exam:
+            continue
+        print(f"{exam.id}: {exam.title}")
+        for q in exam.questions:
+            print(f"  {q.id:36s} {q.kind:10s} {q.reference[:70]}")
+        for c in exam.claims:
+            print(f"  {c.id:36s} {'claim':10s} {c.statement[:70]}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    bank, _ = _bank(args)
+    q = bank.question(args.question)
+    print(f"{q.id}  ({q.kind}{f', {q.points:g} points' if q.points else ''})")
+    print(textwrap.indent(q.text, "  "))
+    print(f"reference:  {q.reference}")
+    if q.symbols:
+        print("symbols:")
+        for s in q.symbols:
+            shape = f" {'x'.join(map(str, s.shape))}" if s.shape else ""
+            print(f"  {s.name:10s} {s.kind}{shape}, {s.domain}; written "
+                  f"{', '.join(s.forms)}")
+    for f in q.accept:
+        print(f"accepts:    {f.latex}")
+    for f in q.reject:
+        print(f"rejects:    {f.latex}   [{f.label}: {f.misconception}]")
+    for e in q.errata:
+        print(f"erratum:    {e}")
+    if q.solution:
+        print("solution:")
+        print(textwrap.indent(textwrap.fill(q.solution, 96), "  "))
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from ._validate import validate
+    bank, path = _bank(args)
+
+    def progress(what: str, k: int, total: int) -> None:
+        print(f"[{k + 1}/{total}] {what}", file=sys.stderr, flush=True)
+
+    report = validate(bank, args.what, seed=args.seed, device=args.device, bank_path=path,
+                      progress=progress, claims=not args.no_claims)
+    _print_report(report, quiet=args.quiet)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(report.to_dict(), fh, indent=1, default=str)
+    return 0 if report.ok else 1
+
+
+def _print_report(report: Any, *, quiet: bool = False) -> None:
+    print(f"{'question':38s} {'ok':4s} {'symbolic':9s} {'torch':16s} {'forms':7s}")
+    for r in report.records:
+        if quiet and r.ok:
+            continue
+        sym = _sym_text(r.symbolic)
+        num = _num_text(r.numeric)
+        forms = f"{sum(f.ok for f in r.forms)}/{len(r.forms)}"
+        print(f"{r.question:38s} {'yes' if r.ok else 'NO':4s} {sym:9s} {num:16s} {forms:7s}")
+        for p in r.problems:
+            print(textwrap.indent(textwrap.fill(p, 96), "      ! "))
+    for c in report.claims:
+        if quiet and c.ok:
+            continue
+        key = "" if c.agrees_with_key is None else (" = key" if c.agrees_with_key else " != key")
+        print(f"{c.claim:38s} {'yes' if c.ok else 'NO':4s} claim: {c.method}, holds "
+              f"{c.holds}{key}")
+        for p in c.problems:
+            print(textwrap.indent(textwrap.fill(p, 96), "      ! "))
+    n_forms = sum(len(r.forms) for r in report.records)
+    print(f"\n{sum(r.ok for r in report.records)}/{len(report.records)} questions, "
+          f"{sum(f.ok for r in report.records for f in r.forms)}/{n_forms} forms, "
+          f"{sum(c.ok for c in report.claims)}/{len(report.claims)} claims ok "
+          f"(seed {report.seed}, device {report.device})")
+
+
+def _sym_text(sym: dict) -> str:
+    results = [v.get("result") for v in sym.values()]
+    if results and all(r is True for r in results):
+        return "proven"
+    if any(r is False for r in results):
+        return "FAILED"
+    return "-"
+
+
+def _num_text(num: dict) -> str:
+    entries = [v for v in num.values() if isinstance(v, dict)]
+    if not entries:
+        return "-"
+    if all(e.get("status") == "agree" for e in entries):
+        pts = sum(e.get("points", 0) for e in entries)
+        return f"agree ({pts} pts)" if pts else "agree (exact)"
+    return "MISMATCH" if any(e.get("status") == "mismatch" for e in entries) else "-"
+
+
+def _pdf(args: argparse.Namespace) -> int:
+    from ._pdf import build_cli
+    bank, path = _bank(args)
+    return build_cli(bank, args, bank_path=path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
