@@ -100,6 +100,7 @@ class Exam:
     key: str = ""
     questions: tuple[Question, ...] = ()
     claims: tuple[Claim, ...] = ()
+    errata: tuple[str, ...] = ()   # errata about parts of the exam that are not questions here
 
 
 @dataclass
@@ -133,7 +134,7 @@ class Bank:
 
 # --- loading ------------------------------------------------------------------------
 
-_EXAM_KEYS = {"exam", "title", "source", "key", "question", "claim"}
+_EXAM_KEYS = {"exam", "title", "source", "key", "question", "claim", "errata"}
 _Q_REQUIRED = {"id", "number", "kind", "text"}
 _Q_KEYS = _Q_REQUIRED | {"reference", "symbols", "asked", "points", "definition", "target",
                          "parts", "avoid_zero", "accept", "reject", "solution", "errata",
@@ -186,7 +187,7 @@ def load_exam(path: Path) -> Exam:
         seen.add(q.id)
     claims = tuple(_claim(c, exam_id, f) for c in data.get("claim", []))
     return Exam(exam_id, data["title"], data.get("source", ""), data.get("key", ""),
-                questions, claims)
+                questions, claims, _strs(data.get("errata", []), f, exam_id, "errata"))
 
 
 def _keys(d: Any, allowed: set[str], required: set[str], f: str, qid: str | None,
