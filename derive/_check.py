@@ -25,7 +25,7 @@ from ._parser import Chain, ParsedAnswer, parse_answer
 from ._sandbox import SandboxError, Worker, shared_worker
 from ._symbolic import Proof
 from ._symbols import is_asked
-from ._verdict import Counterexample, Status, Verdict
+from ._verdict import REASONS, Counterexample, Status, Verdict
 
 PARSE_TIMEOUT = 10.0
 PROOF_TIMEOUT = 10.0
@@ -80,7 +80,9 @@ def check_question(q: Question, answer: str | bytes, opts: Options) -> Verdict:
     try:
         return KINDS[q.kind](q, parsed, text, opts)
     except AnswerError as exc:
-        return Verdict(q.id, Status.INVALID, exc.code, exc.message, answer=text,
+        # the status follows the reason code: a wrong number of parts is a wrong answer,
+        # a syntax fault an invalid one
+        return Verdict(q.id, REASONS[exc.code], exc.code, exc.message, answer=text,
                        position=exc.position)
 
 
@@ -411,6 +413,12 @@ def _fmt(v: Any) -> str:
 
 def _check_tuple(q: Question, parsed: ParsedAnswer, text: str, opts: Options) -> Verdict:
     names = [p.name for p in q.parts]
+    if len(parsed.parts) == 1 and len(names) > 1:
+        # "(2, 0)": one parenthesised tuple holds the parts, in order
+        chain = parsed.parts[0]
+        _, values = _values(chain)
+        if len(values) == 1 and isinstance(values[0], sp.Tuple):
+            parsed = ParsedAnswer([Chain([v], [], chain.pos) for v in values[0].args])
     if len(parsed.parts) != len(names):
         return Verdict(q.id, Status.NOT_EQUIVALENT, "tuple.arity",
                        f"expected {len(names)} parts ({', '.join(names)}), got "
