@@ -239,7 +239,9 @@ class _Parser:
         return acc
 
     def add(self, a: Any, b: Any, op: Token) -> Any:
-        if _is_matrix(a) != _is_matrix(b):
+        # dims are compared as declared: k and n are different dims even where SymPy
+        # would let them be equal
+        if _is_matrix(a) != _is_matrix(b) or _is_matrix(a) and a.shape != b.shape:
             raise self.error(f"cannot add {_shape_text(a)} and {_shape_text(b)}", op,
                              "shape.invalid")
         try:
@@ -251,6 +253,9 @@ class _Parser:
     def mul(self, a: Any, b: Any, op: Token | None, dot: bool = False) -> Any:
         if dot and _is_matrix(a) and _is_matrix(b) and a.shape[1] == 1 and b.shape[1] == 1:
             a = a.T  # x \cdot y between column vectors is the dot product
+        if _is_matrix(a) and _is_matrix(b) and a.shape[1] != b.shape[0]:
+            raise self.error(f"cannot multiply {_shape_text(a)} by {_shape_text(b)}", op,
+                             "shape.invalid")
         try:
             return _scalarise(a * b)
         except (sp.ShapeError, TypeError, ValueError) as exc:

@@ -120,7 +120,8 @@ class Worker:
         env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
         self._log = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "derive._sandbox", str(self.memory_bytes)],
+            [sys.executable, "-c",
+             f"from derive._sandbox import _serve; _serve({int(self.memory_bytes)})"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, env=env)
 
     def _kill(self) -> None:
@@ -156,7 +157,10 @@ class Worker:
                 status, payload = _recv(proc.stdout)
             except (EOFError, BrokenPipeError, ConnectionResetError, OSError,
                     pickle.UnpicklingError):
-                code = proc.poll()
+                try:
+                    code = proc.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    code = None
                 tail = self._stderr_tail()
                 self._kill()
                 if code is not None and code < 0 or "MemoryError" in tail:

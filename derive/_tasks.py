@@ -53,3 +53,25 @@ def prove_equation(bank_dir: str, qid: str, candidate: Any, target_solution: Any
         return Proof(None, f"solving for {q.target} gave {len(sols)} solutions")
     inner = prove_equal(sols[0], target_solution, ctx)
     return Proof(inner.result, f"solved for {q.target}; {inner.method}")
+
+
+# --- self-test tasks: the test suite uses them to show the limits hold ---------------
+
+def burn(seconds: float) -> str:
+    """Spin the CPU for ``seconds`` (a stand-in for a runaway ``simplify``)."""
+    import time
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+    return "done"
+
+
+def allocate(megabytes: int) -> int:
+    """Allocate ``megabytes`` of memory (a stand-in for ``10^{10^{10}}``)."""
+    block = bytearray(megabytes * 1024 * 1024)
+    return len(block)
+
+
+def die(code: int) -> None:
+    """End the worker abruptly, as a crash in native code would."""
+    os._exit(code)
