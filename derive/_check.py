@@ -291,8 +291,13 @@ def _from_proof_only(q: Question, text: str, proof: Proof, note: str) -> Verdict
 
 
 def _misconception_message(f: Form) -> str:
-    label = f.label or "a known wrong answer"
-    parts = [f"this is {label}"]
+    if not f.label:
+        lead = "this is a known wrong answer"
+    elif f.label.lower().startswith("option"):
+        lead = f"this is {f.label}"              # "this is option C: ..."
+    else:
+        lead = f"this is a known mistake ({f.label})"
+    parts = [lead]
     if f.misconception:
         parts[0] += f": {f.misconception}"
     if f.feedback:

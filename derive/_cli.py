@@ -4,6 +4,7 @@
     derive list [EXAM]
     derive show ID
     derive validate [EXAM|ID] [--json FILE] [--no-claims]
+    derive grade ANSWERS.jsonl [-o VERDICTS.jsonl]
     derive pdf EXAM -o FILE.pdf | derive pdf --all -o DIR/
 
 Exit codes: 0 success (check: the answer is equivalent); 1 the answer is not
@@ -59,6 +60,15 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--timeout", type=float, default=10.0,
                    help="seconds allowed for the symbolic proof (default 10)")
     c.set_defaults(run=_check)
+
+    g = sub.add_parser("grade", help="check many answers: JSON lines in, verdicts out")
+    g.add_argument("input", help="a .jsonl file of {\"question\": ID, \"answer\": LATEX} "
+                   "objects ('-' reads standard input); other keys are copied to the output")
+    g.add_argument("-o", "--output", help="write the verdicts here (default: standard output)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--device", default=None)
+    g.add_argument("--timeout", type=float, default=10.0)
+    g.set_defaults(run=_grade)
 
     ls = sub.add_parser("list", help="list the questions")
     ls.add_argument("exam", nargs="?")
@@ -117,6 +127,53 @@ def _check(args: argparse.Namespace) -> int:
             print(f"counterexample (seed {ce.seed}): at {json.dumps(ce.point)}")
             print(f"  expected {json.dumps(ce.expected)}\n  got      {json.dumps(ce.got)}")
     return EXIT[v.status]
+
+
+def _grade(args: argparse.Namespace) -> int:
+    """One verdict per input line; a bad line is reported and skipped, never fatal."""
+    from collections import Counter
+
+    from ._check import Options, check_question
+    from ._errors import UnknownQuestion
+    bank, path = _bank(args)
+    src = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
+    lines = src.read().splitlines()
+    if src is not sys.stdin:
+        src.close()
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    counts: Counter[str] = Counter()
+    total = sum(1 for line in lines if line.strip())
+    done = 0
+    try:
+        for lineno, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            done += 1
+            try:
+                item = json.loads(line)
+                qid, answer = item["question"], item["answer"]
+                if not isinstance(answer, str):
+                    raise TypeError("answer must be a string")
+                q = bank.question(qid)
+            except (ValueError, KeyError, TypeError, UnknownQuestion) as exc:
+                print(f"derive: line {lineno}: skipped ({type(exc).__name__}: {exc})",
+                      file=sys.stderr)
+                counts["skipped"] += 1
+                continue
+            v = check_question(q, answer, Options(seed=args.seed, device=args.device,
+                                                  proof_timeout=args.timeout, bank=bank,
+                                                  bank_path=path))
+            counts[v.status.value] += 1
+            extra = {k: val for k, val in item.items() if k not in ("question", "answer")}
+            print(json.dumps({**extra, **v.to_dict()}), file=out, flush=True)
+            print(f"[{done}/{total}] {qid}: {v.status.value} ({v.reason})", file=sys.stderr,
+                  flush=True)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    print("derive: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) if counts
+          else "derive: no answers", file=sys.stderr)
+    return 2 if counts["skipped"] else 0
 
 
 def _list(args: argparse.Namespace) -> int:
