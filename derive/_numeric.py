@@ -111,12 +111,13 @@ def draw(ctx: Context, *, batch: int, gen: torch.Generator, device: torch.device
             top = dims.get(s.of) if s.of else None
             if top is None:
                 raise ValueError(f"index {s.name} needs 'range' naming its dim")
-            val = torch.randint(1, top + 1, (batch, 1, 1), generator=gen,
-                                device=device).double()
+            val = torch.randint(1, top + 1, (batch, 1, 1), generator=gen).double().to(device)
         else:
             shape = (batch, 1, 1) if s.kind == "scalar" else (
                 batch, *[_dim(d, dims) for d in (tuple(s.shape) + (1,))[:2]])
-            val = _draw_domain(s, shape, gen, device)
+            # drawn on the CPU by the CPU generator, then moved: one seed, the same points
+            # on every device
+            val = _draw_domain(s, shape, gen, torch.device("cpu")).to(device)
         _bind(env, s, obj, val)
         values[s.name] = val
     for s in _order(derived, ctx):
@@ -274,7 +275,7 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
     """
     ctx: Context = question.context
     dev = resolve_device(device)
-    gen = torch.Generator(device=dev.type if dev.type == "cuda" else "cpu")
+    gen = torch.Generator(device="cpu")  # see draw(): points are drawn on the CPU
     gen.manual_seed(seed)
     truth_fn, _ = truth_function(question, part) if use_definition else (None, "")
     ref_fn = compile_expr(reference)
