@@ -130,7 +130,11 @@ def validate_question(q: Question, opts: Options) -> Record:
                 ok = v.status is Status.EQUIVALENT
                 expected = "equivalent"
             else:
-                ok = v.status is not Status.EQUIVALENT and (f.reason is None or v.reason == f.reason)
+                # a known wrong answer must be judged wrong: "could not read it" or "ran out
+                # of time" is not a rejection, unless the form says that is what it tests
+                # (reason = "parse.undeclared_symbol" for \delta written for \Delta)
+                ok = (v.reason == f.reason if f.reason
+                      else v.status is Status.NOT_EQUIVALENT)
                 expected = f.reason or "not equivalent"
             rec.forms.append(FormResult(role, f.latex, f.label, ok, v.status.value, v.reason,
                                         expected, v.message))
