@@ -20,7 +20,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from ._bank import Bank, Form, Question, bank_dir, load_bank
-from ._errors import AnswerError
+from ._errors import AnswerError, BankError
 from ._parser import Chain, ParsedAnswer, parse_answer
 from ._sandbox import SandboxError, Worker, shared_worker
 from ._symbolic import Proof
@@ -41,6 +41,11 @@ class Options:
     worker: Worker | None = None
     bank: Bank | None = None
     bank_path: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.device is not None:  # a wrong device is the caller's error: say so at once
+            from ._numeric import resolve_device
+            resolve_device(self.device)
 
     @property
     def w(self) -> Worker:
@@ -94,7 +99,19 @@ def _undecided(q: Question, text: str, code: str, message: str, **kw: Any) -> Ve
 
 @functools.lru_cache(maxsize=512)
 def reference(q: Question, part: str = "") -> Any:
-    """The reference value of a question (or of one part of a tuple question)."""
+    """The reference value of a question (or of one part of a tuple question).
+
+    A reference that does not parse is the bank author's error: :class:`BankError`.
+    """
+    try:
+        return _reference(q, part)
+    except AnswerError as exc:
+        key = f"parts.{part}.reference" if part else "reference"
+        raise BankError(f"the reference does not parse: {exc.message}", file=q.file,
+                        question=q.id, key=key) from None
+
+
+def _reference(q: Question, part: str) -> Any:
     if q.kind == "tuple":
         p = next(p for p in q.parts if p.name == part)
         return _single_value(parse_answer(p.reference, q.context), part, source=q.id)
@@ -111,7 +128,12 @@ def known_wrong(q: Question, part: str = "") -> tuple[tuple[Form, Any], ...]:
     """The question's known wrong forms, parsed (bank data)."""
     out = []
     for f in q.reject:
-        parsed = parse_answer(f.latex, q.context)
+        try:
+            parsed = parse_answer(f.latex, q.context)
+        except AnswerError:
+            # a deliberately unreadable form (\delta for \Delta): nothing to compare
+            # with; derive validate reports it if it was not meant to be invalid
+            continue
         if q.kind == "equation":
             out.append((f, _equation(parsed.parts[0], q)))
         elif q.kind == "shape":
@@ -150,7 +172,14 @@ def _values(chain: Chain) -> tuple[str | None, list[Any]]:
         raise AnswerError("parse.syntax", f"the answer is a value; '{bad[0]}' does not "
                           f"belong in it", chain.pos)
     label = is_asked(chain.items[0])
-    values = chain.items[1:] if label is not None else chain.items
+    items = chain.items
+    if r"\approx" in chain.ops:
+        # "\ln 9 \approx 2.197": graded on the exact value before the first \approx,
+        # unless nothing exact is given
+        cut = chain.ops.index(r"\approx") + 1
+        if cut > (1 if label is not None else 0):
+            items = items[:cut]
+    values = items[1:] if label is not None else items
     if not values:
         raise AnswerError("parse.syntax", "the answer names the quantity but gives no value",
                           chain.pos)
@@ -225,6 +254,7 @@ def _judge_values(q: Question, values: list[Any], text: str, opts: Options,
     evidence = {
         "symbolic": {"result": proof.result, "method": proof.method},
         "numeric": {"status": o.status, "points": o.points, "against": run.against,
+                    "ground_truth": run.describe,
                     "max_abs_error": o.max_abs_error, "device": run.device, "seed": run.seed,
                     "detail": o.detail},
     }
@@ -238,8 +268,9 @@ def _judge_values(q: Question, values: list[Any], text: str, opts: Options,
         if k >= 1 + len(links):
             misconception = wrong[k - 1 - len(links)][0]
             break
-    against = "torch autograd of the definition" if run.against == "definition" else \
-        "the reference"
+    # "torch autograd (jacrev) of f(x) = n x / sum_i x_i", "a torch forward pass ..."
+    against = (f"the ground truth ({run.describe})" if run.describe else "the definition") \
+        if run.against == "definition" else "the reference"
     what = f"part {part}: " if part else ""
     if o.status == "agree" or (o.status == "undecided" and proof.result is True):
         if proof.result is False:  # numeric agreement cannot beat a proof of difference

@@ -20,6 +20,10 @@ class UnknownQuestion(DeriveError, KeyError):
         return str(self.args[0])
 
 
+class DeviceError(DeriveError, ValueError):
+    """An unknown device, or CUDA asked for where torch sees none."""
+
+
 class BankError(DeriveError):
     """A bank file is malformed. Names the file, the question and the key."""
 

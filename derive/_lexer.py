@@ -65,6 +65,8 @@ ALIAS = {
     r"\langle": "(", r"\rangle": ")",
     r"\sgn": r"\sign", r"\dots": r"\cdots", r"\ldots": r"\cdots", r"\dotsb": r"\cdots",
     r"\to": r"\rightarrow", r"\triangleq": "=", r"\coloneqq": "=", r"\equiv": "=",
+    r"\coloneq": "=", r"\leftarrow": "=", r"\gets": "=", r"\Leftarrow": "=",
+    r"\simeq": r"\approx", r"\thickapprox": r"\approx",
     r"\exp": r"\exp",
 }
 #: words inside \text{}, \operatorname{}, \mathrm{} that are functions or keywords
@@ -74,6 +76,8 @@ WORD_COMMANDS = {
     "tr": r"\tr", "trace": r"\tr", "relu": r"\relu", "ReLU": r"\relu", "sigmoid": r"\sigmoid",
     "tanh": r"\tanh", "Var": r"\Var", "E": None,
 }
+#: what may separate the digit groups of one number: 200\,000\,100, 200{,}000{,}100
+GROUP_SEPARATORS = (r"\,", "{,}", r"\ ", r"\thinspace ", "~")
 KEYWORDS = {"where", "otherwise", "else", "if", "and", "for", "with", "when", "or"}
 TEXT_COMMANDS = {r"\text", r"\textrm", r"\textit", r"\mbox", r"\operatorname", r"\textnormal",
                  r"\mathrm", r"\textbf"}
@@ -126,6 +130,9 @@ def _tokenize(text: str) -> list[Token]:
         ch = text[i]
         if ch.isspace():
             i += 1
+        elif text.startswith("\\%", i):   # 98\% is 98/100
+            out.extend([Token("char", "/", i), Token("num", "100", i)])
+            i += 2
         elif ch == "\\":
             j = i + 1
             if j < n and text[j].isalpha():
@@ -139,12 +146,39 @@ def _tokenize(text: str) -> list[Token]:
             j = i
             while j < n and text[j].isdigit():
                 j += 1
+            digits = text[i:j]
+            # 200\,000\,100 and 200{,}000{,}100: digit groups of one number (a first group
+            # of 1-3 digits not starting with 0, then groups of exactly 3)
+            grouped = 1 <= len(digits) <= 3 and digits[0] != "0"
+            while grouped:
+                sep = next((s for s in GROUP_SEPARATORS if text.startswith(s, j)), None)
+                k = j + len(sep) if sep else j
+                group = text[k:k + 3]
+                if sep and len(group) == 3 and group.isdigit() and not text[k + 3:k + 4].isdigit():
+                    digits += group
+                    j = k + 3
+                else:
+                    break
+            if digits != text[i:j]:
+                out.append(Token("num", digits, i))
+                i = j
+                continue
+            if text.startswith("{,}", j) and text[j + 3:j + 4].isdigit():  # 1{,}5: decimal comma
+                k = j + 3
+                while k < n and text[k].isdigit():
+                    k += 1
+                out.append(Token("num", digits + "." + text[j + 3:k], i))
+                i = k
+                continue
             if j < n - 1 and text[j] == "." and text[j + 1].isdigit():
                 j += 1
                 while j < n and text[j].isdigit():
                     j += 1
             out.append(Token("num", text[i:j], i))
             i = j
+        elif ch == ":" and text.startswith(":=", i):   # w := 0.98 w
+            out.append(Token("char", "=", i))
+            i += 2
         elif ch in UNICODE:
             mapped = UNICODE[ch]
             out.append(Token("cmd" if mapped.startswith("\\") else "char", mapped, i))

@@ -18,6 +18,7 @@ import sympy as sp
 import torch
 
 from . import _definitions
+from ._errors import DeviceError
 from ._symbols import Context, SymbolSpec
 from ._torch_eval import FUNCTIONS, Env, Unsupported, compile_expr, evaluate
 
@@ -34,9 +35,15 @@ def default_device() -> torch.device:
 def resolve_device(device: str | torch.device | None) -> torch.device:
     if device is None or device == "auto":
         return default_device()
-    dev = torch.device(device)
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise DeviceError(f"unknown device {device!r}: use cpu, cuda, cuda:N or auto") from None
+    if dev.type not in ("cpu", "cuda"):
+        raise DeviceError(f"device {device!r}: derive runs on cpu or cuda")
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' asked for, but torch sees no CUDA device")
+        raise DeviceError(f"device {device!r} asked for, but torch sees no CUDA device "
+                          f"(torch {torch.__version__}); use --device cpu")
     return dev
 
 
@@ -235,6 +242,7 @@ class Run:
     points: int
     rounds: int
     reference_error: float | None = None  # reference vs definition, when both exist
+    describe: str = ""     # what the ground truth computes (the definition's description)
 
 
 def truth_function(question, part: str = "") -> tuple[Callable[[Sample], torch.Tensor] | None,
@@ -277,7 +285,7 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
     dev = resolve_device(device)
     gen = torch.Generator(device="cpu")  # see draw(): points are drawn on the CPU
     gen.manual_seed(seed)
-    truth_fn, _ = truth_function(question, part) if use_definition else (None, "")
+    truth_fn, describe = truth_function(question, part) if use_definition else (None, "")
     ref_fn = compile_expr(reference)
     fns: list[Any] = []
     for e in exprs:
@@ -385,7 +393,7 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
         if o.status == "agree" and o.points == 0:
             o.status = "undecided"
     return Run(outs, "definition" if truth_fn else "reference", str(dev), seed, total_points,
-               rounds, ref_err)
+               rounds, ref_err, describe)
 
 
 def _avoid_exprs(question) -> list[Any]:

@@ -282,7 +282,7 @@ class _Parser:
         if t.kind == "cmd":
             if t.text == r"\|":
                 return self.in_norm == 0
-            return t.text not in (r"\cdot", r"\times", r"\odot", r"\circ", r"\end", r"\\",
+            return t.text not in (r"\cdot", r"\times", r"\odot", r"\circ", r"\otimes", r"\end", r"\\",
                                   r"\le", r"\ge", r"\ne", r"\approx", r"\cdots", r"\in",
                                   r"\rightarrow", "&")
         return False
@@ -300,6 +300,14 @@ class _Parser:
             elif t.kind == "char" and t.text == "/":
                 self.next()
                 acc = self.div(acc, self.power(), t)
+            elif t.kind == "cmd" and t.text == r"\otimes":
+                self.next()
+                rhs = self.power()
+                if not (_is_matrix(acc) and _is_matrix(rhs) and acc.shape[1] == 1
+                        and rhs.shape[1] == 1):
+                    raise self.error("\\otimes is read as the outer product of two column "
+                                     "vectors", t, "shape.invalid")
+                acc = self.mul(acc, rhs.T, t)
             elif t.kind == "cmd" and t.text in (r"\odot", r"\circ"):
                 self.next()
                 rhs = self.power()
@@ -545,6 +553,13 @@ class _Parser:
         handler = _COMMANDS.get(name)
         if handler is not None:
             return handler(self, t)
+        if name == r"\log" and self.at("_", "char"):  # \log_2 x, \log_{10} x, \log_e x
+            self.next()
+            base_t = self.script_tokens()
+            base = sp.E if [b.text for b in base_t] == ["e"] else self.sub(base_t)
+            if _is_matrix(base) or not base.is_number or base.is_positive is False:
+                raise self.error("the base of a logarithm is a positive number", t)
+            return self.apply(lambda a: sp.log(a, base), self.argument(t))
         if name in SCALAR_FUNCS:
             return self.apply(SCALAR_FUNCS[name], self.argument(t))
         if name in MULTI_FUNCS:

@@ -7,6 +7,7 @@ worker stays up and the error keeps its code and position.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import sympy as sp
@@ -17,12 +18,17 @@ from ._parser import parse_answer
 from ._symbolic import Proof, expand_derived, prove_equal
 
 
+_THOUSANDS = re.compile(r"[1-9]\d{0,2}(,\d{3})+")
+
+
 def ping() -> int:
     return os.getpid()
 
 
 def parse(bank_dir: str, qid: str, latex: str) -> Any:
     q = load_bank(bank_dir).question(qid)
+    if q.kind == "count" and isinstance(latex, str) and _THOUSANDS.fullmatch(latex.strip()):
+        latex = latex.replace(",", "")  # 200,000,100 is one number where one is asked
     if q.kind == "shape" and isinstance(latex, str):
         latex = latex.replace("\\times", ",     ")  # 126 \times 126 \times 64 is a shape
     try:

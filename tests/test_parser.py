@@ -159,3 +159,30 @@ def test_matrix_shape_errors(latex):
 def test_no_python_evaluation():
     with pytest.raises(AnswerError):
         value("__import__('os').system('true')")
+
+
+@pytest.mark.parametrize("latex, expected", [
+    (r"200\,000\,100", 200000100),
+    (r"200{,}000{,}100", 200000100),
+    (r"1{,}5", sp.Rational(3, 2)),          # a decimal comma
+    (r"0{,}125", sp.Rational(1, 8)),
+    (r"98\%", sp.Rational(49, 50)),
+    (r"\log_{10} 100", 2),
+    (r"\log_2 8", 3),
+    (r"\log_e e^{2}", 2),
+])
+def test_number_spellings(latex, expected):
+    assert sp.simplify(value(latex) - expected) == 0
+
+
+@pytest.mark.parametrize("latex", [r"w := 2\lambda", r"w \leftarrow 2\lambda", r"w \gets 2\lambda"])
+def test_assignment_spellings(latex):
+    chain = parse_answer(latex, CTX).parts[0]
+    assert chain.ops == ["="]
+    assert chain.items[1] == 2 * o["lam"]
+
+
+def test_outer_product():
+    assert value(r"x \otimes y") == o["x"] * o["y"].T
+    with pytest.raises(AnswerError):
+        value(r"W \otimes x")
