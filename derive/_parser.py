@@ -561,7 +561,15 @@ class _Parser:
                 raise self.error("the base of a logarithm is a positive number", t)
             return self.apply(lambda a: sp.log(a, base), self.argument(t))
         if name in SCALAR_FUNCS:
-            return self.apply(SCALAR_FUNCS[name], self.argument(t))
+            exponent = None
+            if self.at("^", "char"):  # \cos^2 x is (\cos x)^2
+                self.next()
+                exponent = self.sub(self.script_tokens())
+                if exponent == -1:
+                    raise self.error(f"{name}^{{-1}} is ambiguous (inverse or reciprocal); write "
+                                     f"1/{name}(x) or the inverse function by name", t)
+            value = self.apply(SCALAR_FUNCS[name], self.argument(t))
+            return value if exponent is None else self.pow(value, exponent, t)
         if name in MULTI_FUNCS:
             return self.multi(MULTI_FUNCS[name], t)
         if name[1:] in GREEK:
@@ -572,8 +580,6 @@ class _Parser:
         """Argument of \\log, \\exp, ...: (..), {..}, or the next factor (\\log x)."""
         if self.peek() is None:
             raise self.error(f"{t.text} needs an argument", t)
-        if self.at("^", "char"):  # \sin^2 x
-            raise self.error(f"write ({t.text} x)^2, not {t.text}^2 x", t)
         return self.power()
 
     def apply(self, f: Any, arg: Any) -> Any:
@@ -697,11 +703,17 @@ class _Parser:
         if not (self.at("[", "char") or self.at("(", "char") or self.at("{", "char")):
             raise self.error("write the indicator's condition in brackets: \\mathbb{1}[k = y]", t)
         close = {"[": "]", "(": ")", "{": "}"}[self.next().text]
-        cond = self.condition(close)
+        cond = self.condition(close, entrywise=True)
         self.expect(close)
+        if isinstance(cond, tuple):  # 1[A x > 0]: a vector of indicators
+            rel, lhs, rhs = cond
+            d = sp.Dummy("t", real=True)
+            diff = lhs - (rhs * sp.OneMatrix(*lhs.shape) if not _is_matrix(rhs) else rhs)
+            return ElementwiseApplyFunction(sp.Lambda(d, sp.Piecewise((1, rel(d, 0)), (0, True))),
+                                            diff)
         return sp.Piecewise((1, cond), (0, True))
 
-    def condition(self, *stops: str) -> Any:
+    def condition(self, *stops: str, entrywise: bool = False) -> Any:
         conds = []
         while True:
             while self.peek() is not None and self.peek().kind == "word":
@@ -716,8 +728,15 @@ class _Parser:
             while t is not None and t.text in RELATIONS:  # a < s_j \le b is a chain
                 self.next()
                 rhs = self.expr()
+                if (entrywise and not conds and _is_matrix(lhs) and lhs.shape[1] == 1
+                        and (not _is_matrix(rhs) or rhs.shape == lhs.shape)
+                        and t.text in ("<", ">", r"\le", r"\ge", "=", r"\ne")
+                        and self.peek() is not None and self.peek().text in stops):
+                    return (RELATIONS[t.text], lhs, rhs)
                 if _is_matrix(lhs) or _is_matrix(rhs):
-                    raise self.error("a condition compares scalars", t, "shape.invalid")
+                    raise self.error("a condition compares scalars (a vector condition is "
+                                     "understood inside an indicator, 1[A x > 0])", t,
+                                     "shape.invalid")
                 conds.append(RELATIONS[t.text](lhs, rhs))
                 lhs, t = rhs, self.peek()
             if self.at(",", "char") or (self.peek() is not None and self.peek().kind == "word"
@@ -779,13 +798,13 @@ class _Parser:
         return sp.KroneckerDelta(*idx)
 
     def diag(self, t: Token) -> Any:
-        v = self.power()
+        v = self.primary()
         if not (_is_matrix(v) and v.shape[1] == 1):
             raise self.error("diag takes a vector", t, "shape.invalid")
         return sp.DiagMatrix(v)
 
     def softmax(self, t: Token) -> Any:
-        v = self.power()
+        v = self.primary()  # softmax(z)_i: the subscript indexes the result, not z
         if not (_is_matrix(v) and v.shape[1] == 1):
             raise self.error("softmax takes a vector", t, "shape.invalid")
         d = sp.Dummy("t", real=True)

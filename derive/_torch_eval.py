@@ -356,7 +356,7 @@ def _hadamard(e: Any) -> Fn:
 
 
 def _diag(e: Any) -> Fn:
-    inner = compile_expr(e.arg)
+    inner = compile_expr(e.args[0])  # DiagMatrix(vector)
     return lambda env: torch.diag_embed(inner(env)[..., 0])
 
 

@@ -27,7 +27,7 @@ import sympy as sp
 from . import _claims, _definitions
 from ._bank import Bank, Claim, Question
 from ._check import Options, check_question, reference, target_solution
-from ._symbolic import INSTANCE_DIMS, Proof, explicit, instantiate
+from ._symbolic import INSTANCE_DIMS, Proof, expand_derived, explicit, instantiate
 from ._verdict import Status
 
 EXACT_KINDS = ("count", "shape")
@@ -223,7 +223,7 @@ def _symbolic_vs_definition(q: Question, ref: Any, d: Any, part: str) -> Proof:
         want = d.sympy(named)
         if isinstance(want, dict):
             want = want[part]
-        got = instantiate(ref, ctx, values)
+        got = instantiate(expand_derived(ref, ctx), ctx, values)  # Z = diag(...) etc.
         diff = (sp.Matrix(got) - sp.Matrix(want)) if isinstance(got, sp.MatrixBase) else \
             sp.Matrix([got - want])
         if any(sp.simplify(x) != 0 for x in diff):
