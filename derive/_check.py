@@ -197,15 +197,41 @@ def _single_value(parsed: ParsedAnswer, part: str, source: str = "") -> Any:
 
 
 def _equation(chain: Chain, q: Question) -> Any:
+    """The one equation of a constraint answer (the last link of a chain ``a = b = c``)."""
+    return _equations(chain, q)[-1]
+
+
+def _equations(chain: Chain, q: Question) -> list[Any]:
+    """``lhs = v1 = v2``: the equations ``lhs = v1`` and ``lhs = v2`` (the last is graded)."""
     if len(chain.items) == 1:  # a bare value is read as "target = value"
-        return sp.Eq(q.context.objects[q.target], chain.items[0], evaluate=False)
-    if chain.ops != ["="]:
-        raise AnswerError("parse.syntax", "write the constraint as one equation, lhs = rhs",
+        return [_eq(q.context.objects[q.target], chain.items[0], chain)]
+    if any(op != "=" for op in chain.ops):
+        raise AnswerError("parse.syntax", "write the constraint as an equation, lhs = rhs",
                           chain.pos)
-    lhs, rhs = chain.items
-    if isinstance(lhs, sp.MatrixExpr) or isinstance(rhs, sp.MatrixExpr):
+    lhs = chain.items[0]
+    return [_eq(lhs, rhs, chain) for rhs in chain.items[1:]]
+
+
+def _eq(lhs: Any, rhs: Any, chain: Chain) -> Any:
+    lm, rm = isinstance(lhs, sp.MatrixExpr), isinstance(rhs, sp.MatrixExpr)
+    if lm or rm:
+        if lm != rm:  # X^T (X W - Y) = 0: a scalar 0 stands for the zero matrix
+            mat, other = (lhs, rhs) if lm else (rhs, lhs)
+            if other != 0:
+                raise AnswerError("shape.mismatch", f"one side of the equation is a "
+                                  f"{_shape_words(mat)}, the other a scalar", chain.pos)
+            zero = sp.ZeroMatrix(*mat.shape)
+            lhs, rhs = (lhs, zero) if lm else (zero, rhs)
+        elif lhs.shape != rhs.shape:
+            raise AnswerError("shape.mismatch", f"the two sides of the equation have different "
+                              f"shapes ({_shape_words(lhs)} and {_shape_words(rhs)})", chain.pos)
         return _MatEq(lhs, rhs)
     return sp.Eq(lhs, rhs, evaluate=False)
+
+
+def _shape_words(m: Any) -> str:
+    r, c = m.shape
+    return f"{r} x {c} matrix" if c != 1 else f"vector of length {r}"
 
 
 @dataclass(frozen=True)
@@ -358,10 +384,26 @@ def _prove(q: Question, pairs: list[tuple[Any, Any]], opts: Options) -> list[Pro
 
 
 def _check_equation(q: Question, parsed: ParsedAnswer, text: str, opts: Options) -> Verdict:
-    from ._numeric import compare
     if len(parsed.parts) != 1:
         raise AnswerError("tuple.arity", "expected one equation", parsed.parts[1].pos)
-    cand = _equation(parsed.parts[0], q)
+    *links, cand = _equations(parsed.parts[0], q)
+    verdict = _judge_equation(q, cand, text, opts)
+    false_links = [link for link in links
+                   if _judge_equation(q, link, text, opts).status is Status.NOT_EQUIVALENT]
+    if not false_links:
+        return verdict
+    shown = [sp.latex(getattr(e, "rhs", e)) for e in false_links]
+    evidence = dict(verdict.evidence, false_links=shown)
+    message = verdict.message
+    if verdict.status is Status.EQUIVALENT:
+        message += f"; but the step {shown[0]} in the chain is false"
+    return Verdict(q.id, verdict.status, verdict.reason, message, answer=text,
+                   counterexample=verdict.counterexample, evidence=evidence,
+                   misconception=verdict.misconception)
+
+
+def _judge_equation(q: Question, cand: Any, text: str, opts: Options) -> Verdict:
+    from ._numeric import compare
     ref = reference(q)
     ctx = q.context
     target = ctx.objects[q.target]

@@ -36,6 +36,14 @@ class BankError(DeriveError):
             where += f" key {key!r}"
         super().__init__(f"{where}: {message}")
         self.file, self.question, self.key = file, question, key
+        self.message = message
+
+    def __reduce__(self):  # travels back from the worker process intact
+        return (_bank_error, (self.message, self.file, self.question, self.key))
+
+
+def _bank_error(message: str, file: str, question: str | None, key: str | None) -> "BankError":
+    return BankError(message, file=file, question=question, key=key)
 
 
 class AnswerError(DeriveError):

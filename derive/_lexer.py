@@ -26,6 +26,7 @@ class Token:
     text: str
     pos: int
     ref: object = None  # for 'ref' tokens: what the alias resolved to
+    group: int | None = None  # letters of one \text{word}: the word's position
 
     @property
     def key(self) -> tuple[str, str]:
@@ -78,6 +79,7 @@ WORD_COMMANDS = {
 }
 #: what may separate the digit groups of one number: 200\,000\,100, 200{,}000{,}100
 GROUP_SEPARATORS = (r"\,", "{,}", r"\ ", r"\thinspace ", "~")
+PROSE_COMMANDS = {r"\text", r"\textrm", r"\mbox", r"\textnormal", r"\textit", r"\textbf"}
 KEYWORDS = {"where", "otherwise", "else", "if", "and", "for", "with", "when", "or"}
 TEXT_COMMANDS = {r"\text", r"\textrm", r"\textit", r"\mbox", r"\operatorname", r"\textnormal",
                  r"\mathrm", r"\textbf"}
@@ -123,6 +125,11 @@ UNICODE = {"−": "-", "·": r"\cdot", "×": r"\times", "≤": r"\le", "≥": r"
            "π": r"\pi", "η": r"\eta", "∞": r"\infty", "⊙": r"\odot"}
 
 
+def _digits(s: str) -> bool:
+    """ASCII digits only: '¹' and '٣' are digits to str.isdigit, not to a number."""
+    return bool(s) and all('0' <= c <= '9' for c in s)
+
+
 def _tokenize(text: str) -> list[Token]:
     out: list[Token] = []
     i, n = 0, len(text)
@@ -142,9 +149,9 @@ def _tokenize(text: str) -> list[Token]:
                 j = min(j + 1, n)
             out.append(Token("cmd", text[i:j], i))
             i = j
-        elif ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        elif _digits(ch) or (ch == "." and i + 1 < n and _digits(text[i + 1])):
             j = i
-            while j < n and text[j].isdigit():
+            while j < n and _digits(text[j]):
                 j += 1
             digits = text[i:j]
             # 200\,000\,100 and 200{,}000{,}100: digit groups of one number (a first group
@@ -154,7 +161,7 @@ def _tokenize(text: str) -> list[Token]:
                 sep = next((s for s in GROUP_SEPARATORS if text.startswith(s, j)), None)
                 k = j + len(sep) if sep else j
                 group = text[k:k + 3]
-                if sep and len(group) == 3 and group.isdigit() and not text[k + 3:k + 4].isdigit():
+                if sep and len(group) == 3 and _digits(group) and not _digits(text[k + 3:k + 4]):
                     digits += group
                     j = k + 3
                 else:
@@ -163,16 +170,16 @@ def _tokenize(text: str) -> list[Token]:
                 out.append(Token("num", digits, i))
                 i = j
                 continue
-            if text.startswith("{,}", j) and text[j + 3:j + 4].isdigit():  # 1{,}5: decimal comma
+            if text.startswith("{,}", j) and _digits(text[j + 3:j + 4]):  # 1{,}5: decimal comma
                 k = j + 3
-                while k < n and text[k].isdigit():
+                while k < n and _digits(text[k]):
                     k += 1
                 out.append(Token("num", digits + "." + text[j + 3:k], i))
                 i = k
                 continue
-            if j < n - 1 and text[j] == "." and text[j + 1].isdigit():
+            if j < n - 1 and text[j] == "." and _digits(text[j + 1]):
                 j += 1
-                while j < n and text[j].isdigit():
+                while j < n and _digits(text[j]):
                     j += 1
             out.append(Token("num", text[i:j], i))
             i = j
@@ -245,16 +252,29 @@ def _normalise(tokens: list[Token]) -> list[Token]:
             if name in TEXT_COMMANDS or name in STYLE:
                 if i + 1 < len(tokens) and tokens[i + 1].text == "{":
                     end = _group_end(tokens, i + 1)
+                    if (name in STYLE and _raw_word(tokens, i + 2, end - 1).strip() == "1"
+                            and end < len(tokens) and tokens[end].text == r"\{"):
+                        # \mathbf{1}\{k = y\}: the indicator, as \mathbb{1}[k = y]
+                        out.append(Token("cmd", r"\indicator", t.pos))
+                        i = end
+                        continue
                     inner = tokens[i + 2:end - 1]
                     word = _raw_word(tokens, i + 2, end - 1).strip()
                     if name in TEXT_COMMANDS and word in WORD_COMMANDS and WORD_COMMANDS[word]:
                         out.append(Token("cmd", WORD_COMMANDS[word], t.pos))
                     elif name in TEXT_COMMANDS and word.lower().rstrip(":,") in KEYWORDS:
                         out.append(Token("word", word.lower().rstrip(":,"), t.pos))
-                    elif name in (r"\text", r"\textrm", r"\mbox", r"\textnormal") and (
-                            not word or not word.replace(" ", "").isalnum()):
+                    elif name in PROSE_COMMANDS and (
+                            not word or not word.replace(" ", "").isalnum() or " " in word
+                            ):
                         # prose or punctuation in \text: a separator, nothing to grade
                         out.append(Token("word", word or " ", t.pos))
+                    elif name in PROSE_COMMANDS and word.isalpha() and len(word) > 1:
+                        # one word: read letter by letter (so a declared \text{dout} matches),
+                        # marked, so that an undeclared word at either end of the answer
+                        # ("33 \text{parameters}") can be dropped as a unit after aliasing
+                        out.extend(Token(u.kind, u.text, u.pos, u.ref, group=t.pos)
+                                   for u in _normalise(inner))
                     else:
                         out.extend(_normalise(inner))
                     i = end

@@ -90,6 +90,7 @@ def parse_answer(text: str | bytes, ctx: Context) -> ParsedAnswer:
     parts = []
     for piece in _split_top(main, (",", ";", "and")):
         piece = [t for t in piece if t.kind != "word" or t.text in ("otherwise", "else", "if")]
+        piece = _drop_text_words_at_ends(piece)
         if piece and piece[-1].text == "." and piece[-1].kind == "char":
             piece = piece[:-1]
         if piece:
@@ -105,6 +106,18 @@ def parse_expression(text: str, ctx: Context) -> Any:
 
 
 # --- splitting ------------------------------------------------------------------
+
+def _drop_text_words_at_ends(piece: list[Token]) -> list[Token]:
+    """``33 \\text{parameters}``, ``\\text{Answer} 33``: a \\text word that names no symbol,
+    at either end of a part, is prose."""
+    for _ in range(2):
+        while piece and piece[-1].group is not None:
+            g = piece[-1].group
+            while piece and piece[-1].group == g:
+                piece = piece[:-1]
+        piece.reverse()
+    return piece
+
 
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 
@@ -211,8 +224,10 @@ class _Parser:
         pos = self.peek().pos if self.peek() else 0
         items = [self.expr()]
         ops: list[str] = []
-        while self.peek() is not None and self.peek().text in RELATIONS:
-            ops.append(self.next().text)
+        while self.peek() is not None and (self.peek().text in RELATIONS or (
+                not ops and self.peek().kind == "char" and self.peek().text == ":")):
+            op = self.next().text
+            ops.append("=" if op == ":" else op)  # "real: 1/n (1 - D)" labels like "="
             items.append(self.expr())
         if self.peek() is not None:
             tok = self.peek()
@@ -697,9 +712,16 @@ class _Parser:
         return sp.Sum(body, (index, lower, upper))
 
     def indicator(self, t: Token) -> Any:
-        if self.at("_", "char"):  # \mathbb{1}_n is the ones vector
+        if self.at("_", "char"):  # \mathbb{1}_n is the ones vector; \mathbb{1}_{k=y} an indicator
             self.next()
-            return sp.OneMatrix(self.sub(self.script_tokens()), 1)
+            toks = self.script_tokens()
+            if any(u.text in RELATIONS for u in toks):
+                sub = _Parser(toks, self.ctx)
+                cond = sub.condition()
+                if sub.peek() is not None:
+                    raise sub.error(f"unexpected '{sub.peek().text}'")
+                return sp.Piecewise((1, cond), (0, True))
+            return sp.OneMatrix(self.sub(toks), 1)
         if not (self.at("[", "char") or self.at("(", "char") or self.at("{", "char")):
             raise self.error("write the indicator's condition in brackets: \\mathbb{1}[k = y]", t)
         close = {"[": "]", "(": ")", "{": "}"}[self.next().text]

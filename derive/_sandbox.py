@@ -77,6 +77,7 @@ def _serve(memory_bytes: int) -> None:
     except (ImportError, ValueError, OSError):
         pass
     from . import _tasks
+    from ._errors import DeriveError
     while True:
         try:
             msg = _recv(inp)
@@ -91,6 +92,8 @@ def _serve(memory_bytes: int) -> None:
             result = ("memory", "the computation ran out of memory")
         except RecursionError:
             result = ("memory", "the computation recursed too deeply")
+        except DeriveError as exc:  # an author's error (a bank file): raised in the caller
+            result = ("raise", exc)
         except BaseException as exc:  # report, keep serving
             result = ("error", (type(exc).__name__, str(exc), traceback.format_exc()))
         try:
@@ -170,6 +173,8 @@ class Worker:
                                     f"{tail or 'no message'}") from None
             if status == "ok":
                 return payload
+            if status == "raise":
+                raise payload
             if status == "memory":
                 self._kill()  # its heap may be fragmented near the cap: start clean
                 raise MemoryLimit(payload)

@@ -193,13 +193,25 @@ def substitute_aliases(tokens: list[Token], patterns: list[Pattern],
             if m is not None:
                 end, idx = m
                 ref = ("=", value) if value is not None else (pat.target, idx)
-                out.append(Token("ref", pat.target, tokens[i].pos, ref))
+                out.append(Token("ref", pat.target, tokens[i].pos, ref,
+                                 group=_partial_group(tokens, i, end)))
                 i = end
                 break
         else:
             out.append(tokens[i])
             i += 1
     return out
+
+
+def _partial_group(tokens: list[Token], i: int, end: int) -> int | None:
+    """The \\text word a match lies inside, if it covers only part of it (the n of
+    \\text{units}); None for a whole declared word (\\text{dout}) or plain tokens."""
+    groups = {t.group for t in tokens[i:end]}
+    if len(groups) != 1 or None in groups:
+        return None
+    g = groups.pop()
+    inside = (i > 0 and tokens[i - 1].group == g) or (end < len(tokens) and tokens[end].group == g)
+    return g if inside else None
 
 
 def _match(tokens: list[Token], i: int, pat: Pattern) -> tuple[int, list[Token] | None] | None:

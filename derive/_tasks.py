@@ -30,7 +30,10 @@ def parse(bank_dir: str, qid: str, latex: str) -> Any:
     if q.kind == "count" and isinstance(latex, str) and _THOUSANDS.fullmatch(latex.strip()):
         latex = latex.replace(",", "")  # 200,000,100 is one number where one is asked
     if q.kind == "shape" and isinstance(latex, str):
-        latex = latex.replace("\\times", ",     ")  # 126 \times 126 \times 64 is a shape
+        # 126 \times 126 \times 64 is a shape (after a label H \times W \times C = ...);
+        # the replacement keeps the length, so positions still point into the user's text
+        head, eq, tail = latex.rpartition("=")
+        latex = head + eq + tail.replace("\\times", ",     ")
     try:
         return parse_answer(latex, q.context)
     except AnswerError as exc:

@@ -186,3 +186,33 @@ def test_outer_product():
     assert value(r"x \otimes y") == o["x"] * o["y"].T
     with pytest.raises(AnswerError):
         value(r"W \otimes x")
+
+
+@pytest.mark.parametrize("latex", [r"\mathbb{1}_{w > 0}", r"\mathbf{1}\{w > 0\}", r"\mathbb{1}[w > 0]",
+                                   r"\mathbb{1}(w > 0)"])
+def test_indicator_spellings(latex):
+    v = value(latex)
+    assert v.subs(o["w"], 1) == 1 and v.subs(o["w"], -1) == 0
+
+
+def test_entrywise_indicator_of_a_vector():
+    v = value(r"\mathbb{1}[x > 0]")
+    assert v.shape == (n, 1)
+
+
+def test_function_powers():
+    assert value(r"\log^2 w") == sp.log(o["w"]) ** 2
+    with pytest.raises(AnswerError):
+        value(r"\log^{-1} w")
+
+
+def test_text_words_at_the_ends_are_prose():
+    assert value(r"2\lambda \text{ units}") == 2 * o["lam"]
+    assert value(r"2\lambda \text{units}") == 2 * o["lam"]
+    with pytest.raises(AnswerError):
+        value(r"2 \text{units} \lambda")  # inside the expression, a word must be declared
+
+
+def test_colon_label():
+    chain = parse_answer(r"D_E: 2\Delta", CTX).parts[0]
+    assert chain.ops == ["="] and chain.items[1] == 2 * o["Delta"]
