@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 
-from sympy import Basic, MatrixBase, Mul, Product, S, Sum, sympify
+from sympy import Basic, MatrixBase, Mul, Product, S, Sum, Symbol, sympify
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.precedence import PRECEDENCE, precedence_traditional
 from sympy.printing.printer import Printer
@@ -135,6 +135,12 @@ def _word(w: str) -> str:
     return _quote(w)  # upright text: "dout", "train"
 
 
+def _is_indicator(expr) -> bool:
+    """``Piecewise((1, cond), (0, True))``, printed ``bb(1)[cond]``."""
+    return len(expr.args) == 2 and expr.args[0].expr is S.One and \
+        expr.args[1].expr is S.Zero and expr.args[1].cond is S.true
+
+
 def translate_name(name: str, bold: bool = False) -> str:
     """Typst source for a SymPy symbol name (``alpha_0`` -> ``alpha_0``)."""
     base, sups, subs = split_super_sub(name)
@@ -190,7 +196,9 @@ class TypstPrinter(Printer):
             return not first and expr.could_extract_minus_sign()
         if precedence_traditional(expr) < PRECEDENCE["Mul"]:
             return True
-        if expr.is_Relational or expr.is_Piecewise:
+        if expr.is_Piecewise:
+            return not _is_indicator(expr)  # bb(1)[...] is one unit
+        if expr.is_Relational:
             return True
         return not last and isinstance(expr, (Sum, Product))
 
@@ -250,6 +258,21 @@ class TypstPrinter(Printer):
         if "_" in _depth0(base) or "^" in _depth0(base):
             base = f"({base})"
         return base + "_" + _script(", ".join(map(self._print, expr.indices)))
+
+    def _print_MatrixElement(self, expr):
+        # an entry is a scalar: x_i of the vector bold(x), W_(i j) of bold(W);
+        # SymPy's indices are 0-based, the printed ones 1-based
+        parent = expr.parent
+        name = getattr(parent, "name", None)
+        base = translate_name(name) if isinstance(name, str) else self._attach_base(parent)
+        if "_" in _depth0(base) or "^" in _depth0(base):
+            base = f"({base})"
+        idx = [expr.i + 1] if parent.shape[1] == 1 else [expr.i + 1, expr.j + 1]
+        if parent.shape[0] == 1 and parent.shape[1] != 1:
+            idx = [expr.j + 1]
+        printed = [self._print(k) for k in idx]
+        sep = " " if all(re.fullmatch(r"[A-Za-z]", k) for k in printed) else ", "
+        return base + "_" + _script(sep.join(printed))
 
     # -- arithmetic --------------------------------------------------------
     def _print_Add(self, expr, order=None):
@@ -315,8 +338,7 @@ class TypstPrinter(Printer):
         return f"bb(1)[{self._print(expr.pargs[0])} {op} 0]"
 
     def _print_Piecewise(self, expr):
-        if len(expr.args) == 2 and expr.args[0].expr is S.One and \
-                expr.args[1].expr is S.Zero and expr.args[1].cond is S.true:
+        if _is_indicator(expr):
             return f"bb(1)[{self._print(expr.args[0].cond)}]"  # indicator
         rows = [f"{self._print(e)} & " + ('"otherwise"' if c is S.true
                                           else f'"if" {self._print(c)}')
@@ -402,6 +424,25 @@ class TypstPrinter(Printer):
         for part in parts:
             out = _juxtapose(out, part)
         return sign + out
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        # f applied entrywise, f.(x): printed as f(x), as exams write it
+        fn = expr.function
+        if hasattr(fn, "variables") and len(fn.variables) == 1:
+            var, body = fn.variables[0], fn.expr
+        else:  # a function class such as sign
+            var = Symbol("_t")
+            body = fn(var)
+        saved = self._names.get(var)
+        self._names[var] = f"({self._print(expr.expr)})" if body.is_Pow else \
+            self._print(expr.expr)
+        try:
+            return self._print(body)
+        finally:
+            if saved is None:
+                del self._names[var]
+            else:
+                self._names[var] = saved
 
     def _print_MatPow(self, expr):
         return f"{self._attach_base(expr.base)}^{_script(self._print(expr.exp))}"

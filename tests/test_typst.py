@@ -159,6 +159,7 @@ CASES = [
     (2 * SUM_X * Identity(n), "2 bold(I)_n sum_(i=1)^n x_i"),
     ((x + 1) * W, "(x + 1) bold(W)"),
     (-(x + 1) * W, "-(x + 1) bold(W)"),
+    (b * Piecewise((1, Eq(k, y)), (0, True)), "b bb(1)[k = y]"),
     (Piecewise((1, x > 0), (2, True)) * W, '(cases(1 & "if" x > 0, 2 & "otherwise")) bold(W)'),
     (Adjoint(W), "bold(W)^dagger"),
     (KroneckerProduct(W, X), "bold(W) times.o bold(X)"),
@@ -166,6 +167,15 @@ CASES = [
     (Determinant(W), "det(bold(W))"),
     (MatrixSymbol("dW", n, n), 'bold("dW")'),
     (MatrixSymbol("W_1", n, n), "bold(W)_1"),
+    (xv.applyfunc(sign), 'op("sign")(bold(x))'),
+    (xv.applyfunc(lambda t: t**2 + 1), "bold(x)^2 + 1"),
+    # entries of vectors and matrices are scalars: not bold, 1-based indices
+    (xv[i - 1, 0], "x_i"),
+    (xv[0, 0], "x_1"),
+    (W[i - 1, j - 1], "W_(i j)"),
+    (W[0, 1], "W_(1, 2)"),
+    (MatrixSymbol("r", 1, n)[0, j - 1], "r_j"),
+    (Sum(xv[i - 1, 0], (i, 1, n)), "sum_(i=1)^n x_i"),
 ]
 
 BANK = [
