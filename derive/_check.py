@@ -270,13 +270,21 @@ def _judge_values(q: Question, values: list[Any], text: str, opts: Options,
     final = values[-1]
     links = values[:-1]
     wrong = known_wrong(q) if not part else ()
-    proof = _prove(q, [(final, ref)], opts)[0] if opts.symbolic else Proof(None, "skipped")
     exprs = [final, *links, *(w for _, w in wrong)]
+    # numbers first: a counterexample settles "not equivalent" in milliseconds, so the
+    # symbolic proof (seconds, up to its time limit) is only tried for answers that agree
     try:
         run = compare(q, ref, exprs, seed=opts.seed, device=opts.device, part=part)
-    except Unsupported as exc:
+    except (Unsupported, ArithmeticError, RuntimeError, TypeError, AttributeError) as exc:
+        proof = _prove(q, [(final, ref)], opts)[0] if opts.symbolic else Proof(None, "skipped")
         return _from_proof_only(q, text, proof, f"the numeric check could not run: {exc}")
     o = run.outcomes[0]
+    if not opts.symbolic:
+        proof = Proof(None, "skipped")
+    elif o.status in ("mismatch", "shape"):
+        proof = Proof(None, "not attempted: the numeric check found a counterexample")
+    else:
+        proof = _prove(q, [(final, ref)], opts)[0]
     evidence = {
         "symbolic": {"result": proof.result, "method": proof.method},
         "numeric": {"status": o.status, "points": o.points, "against": run.against,
