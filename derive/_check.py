@@ -138,7 +138,11 @@ def known_wrong(q: Question, part: str = "") -> tuple[tuple[Form, Any], ...]:
             out.append((f, _equation(parsed.parts[0], q)))
         elif q.kind == "shape":
             out.append((f, _shape(parsed)))
-        elif q.kind != "tuple":
+        elif q.kind == "tuple":
+            assigned = _assign_parts(q, parsed)
+            if assigned is not None:
+                out.append((f, {name: _values(c)[1][-1] for name, c in assigned.items()}))
+        else:
             out.append((f, _single_value(parsed, "", source=q.id)))
     return tuple(out)
 
@@ -497,7 +501,9 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def _check_tuple(q: Question, parsed: ParsedAnswer, text: str, opts: Options) -> Verdict:
+def _assign_parts(q: Question, parsed: ParsedAnswer) -> dict[str, Chain] | None:
+    """The answer's part for each of the question's parts: by label, the rest in order.
+    None when the number of parts is wrong."""
     names = [p.name for p in q.parts]
     if len(parsed.parts) == 1 and len(names) > 1:
         # "(2, 0)": one parenthesised tuple holds the parts, in order
@@ -506,9 +512,7 @@ def _check_tuple(q: Question, parsed: ParsedAnswer, text: str, opts: Options) ->
         if len(values) == 1 and isinstance(values[0], sp.Tuple):
             parsed = ParsedAnswer([Chain([v], [], chain.pos) for v in values[0].args])
     if len(parsed.parts) != len(names):
-        return Verdict(q.id, Status.NOT_EQUIVALENT, "tuple.arity",
-                       f"expected {len(names)} parts ({', '.join(names)}), got "
-                       f"{len(parsed.parts)}", answer=text)
+        return None
     assigned: dict[str, Chain] = {}
     unlabelled = []
     for chain in parsed.parts:
@@ -520,6 +524,32 @@ def _check_tuple(q: Question, parsed: ParsedAnswer, text: str, opts: Options) ->
     for name in names:
         if name not in assigned:
             assigned[name] = unlabelled.pop(0)
+    return assigned
+
+
+def _tuple_misconception(q: Question, assigned: dict[str, Chain], opts: Options) -> Form | None:
+    """The known wrong answer whose every part equals the answer's (proved in the worker)."""
+    forms, pairs = [], []
+    for f, parts in known_wrong(q):
+        forms.append(f)
+        pairs.extend((_values(assigned[name])[1][-1], parts[name]) for name in parts)
+    if not forms:
+        return None
+    proofs = _prove(q, pairs, opts)
+    n = len(q.parts)
+    for k, f in enumerate(forms):
+        if all(p.result is True for p in proofs[k * n:(k + 1) * n]):
+            return f
+    return None
+
+
+def _check_tuple(q: Question, parsed: ParsedAnswer, text: str, opts: Options) -> Verdict:
+    names = [p.name for p in q.parts]
+    assigned = _assign_parts(q, parsed)
+    if assigned is None:
+        return Verdict(q.id, Status.NOT_EQUIVALENT, "tuple.arity",
+                       f"expected {len(names)} parts ({', '.join(names)}), got "
+                       f"{len(parsed.parts)}", answer=text)
     verdicts = {}
     for p in q.parts:
         sub = ParsedAnswer([assigned[p.name]])
@@ -538,6 +568,12 @@ def _check_tuple(q: Question, parsed: ParsedAnswer, text: str, opts: Options) ->
                        answer=text, evidence=evidence)
     first = failing[0]
     if first.status is Status.NOT_EQUIVALENT:
+        f = _tuple_misconception(q, assigned, opts) if opts.symbolic else None
+        if f is not None:
+            return Verdict(q.id, Status.NOT_EQUIVALENT, "misconception.match",
+                           _misconception_message(f), answer=text,
+                           counterexample=first.counterexample, evidence=evidence,
+                           misconception=f.label)
         return Verdict(q.id, Status.NOT_EQUIVALENT, "tuple.part_mismatch", first.message,
                        answer=text, counterexample=first.counterexample, evidence=evidence,
                        misconception=first.misconception)
