@@ -5,16 +5,43 @@
 >>> v.status.value
 'equivalent'
 
-Importing derive does not import torch; torch loads when a numeric check starts.
+The public names load on first use (PEP 562), so ``import derive`` is cheap: it imports
+neither SymPy nor torch until a name is touched (the pytest plugin, which every pytest
+run in an environment with derive loads, costs nothing), and torch only when a numeric
+check starts.
 """
-from ._bank import Bank, Claim, Exam, Form, Question, load_bank
-from ._check import check
-from ._errors import AnswerError, BankError, DeriveError, UnknownQuestion
-from ._verdict import REASONS, Counterexample, Status, Verdict
+from __future__ import annotations
 
-__all__ = [
-    "check", "Verdict", "Status", "Counterexample", "REASONS",
-    "load_bank", "Bank", "Exam", "Question", "Claim", "Form",
-    "DeriveError", "BankError", "AnswerError", "UnknownQuestion",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "check": "_check",
+    "Verdict": "_verdict", "Status": "_verdict", "Counterexample": "_verdict",
+    "REASONS": "_verdict",
+    "load_bank": "_bank", "Bank": "_bank", "Exam": "_bank", "Question": "_bank",
+    "Claim": "_bank", "Form": "_bank",
+    "DeriveError": "_errors", "BankError": "_errors", "AnswerError": "_errors",
+    "UnknownQuestion": "_errors", "DeviceError": "_errors",
+}
+__all__ = list(_EXPORTS)
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # for type checkers and IDEs
+    from ._bank import Bank, Claim, Exam, Form, Question, load_bank
+    from ._check import check
+    from ._errors import AnswerError, BankError, DeriveError, DeviceError, UnknownQuestion
+    from ._verdict import REASONS, Counterexample, Status, Verdict
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'derive' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

@@ -282,13 +282,15 @@ def _kronecker(e: sp.KroneckerDelta) -> Fn:
 
 
 def _sum(e: sp.Sum) -> Fn:
-    body = compile_expr(e.function)
-    if len(e.limits) != 1:
-        inner = sp.Sum(e.function, *e.limits[:-1])
-        return _sum(sp.Sum(inner, e.limits[-1]))
-    var, lo_e, hi_e = e.limits[0]
-    lo, hi = compile_expr(lo_e), compile_expr(hi_e)
+    # Sum(f, (i, ..), (j, ..)): the innermost limit first (SymPy would merge a nested
+    # Sum built here back into one, so the loops are nested as closures instead)
+    fn = compile_expr(e.function)
+    for var, lo_e, hi_e in e.limits:
+        fn = _sum_over(fn, var, compile_expr(lo_e), compile_expr(hi_e))
+    return fn
 
+
+def _sum_over(body: Fn, var: Any, lo: Fn, hi: Fn) -> Fn:
     def total(env):
         a, b = _int(lo(env)), _int(hi(env))
         acc: Any = 0.0
