@@ -1,0 +1,402 @@
+"""Unit tests of derive.testing (strategies, assertions, reports) and the pytest plugin."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import pytest
+import sympy as sp
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import derive
+from derive.testing import (Agreement, InvalidArgument, Mismatch, Undecided, assert_equivalent,
+                            assert_matches_autograd, bank_definition, declare, dims, points,
+                            sympy_symbols, tensors)
+
+pytest_plugins = ["pytester"]
+
+FAST = settings(max_examples=25, deadline=None, database=None)
+
+# f(x) = n x / sum(x): the Jacobian of ucb-cs182-sp22/1, written three ways
+JAC = r"\frac{n}{(\sum_i x_i)^2}\left(I_n \sum_i x_i - x 1_n^T\right)"
+JAC_TRANSPOSED = r"\frac{n}{(\sum_i x_i)^2}\left(I_n \sum_i x_i - 1_n x^T\right)"
+X_OF_N = {"x": {"kind": "vector", "shape": ["n"]}, "n": {"kind": "dim", "range": [2, 6]}}
+
+
+def mean_normalise(x, n):
+    return n * x / x.sum()
+
+
+def jacobian(**kw):
+    defaults = dict(wrt="x", kind="jacobian", symbols=X_OF_N, avoid_zero=[r"\sum_i x_i"],
+                    max_examples=25)
+    return assert_matches_autograd(JAC if "closed_form" not in kw else kw.pop("closed_form"),
+                                   mean_normalise, **{**defaults, **kw})
+
+
+# --- strategies ------------------------------------------------------------------------
+
+@FAST
+@given(dims(3, 5))
+def test_dims_in_range(n):
+    assert isinstance(n, int) and 3 <= n <= 5
+
+
+DOMAIN_CHECKS = [  # (domain, bounds, predicate on every entry)
+    ("real", None, lambda v: -4 <= v <= 4),
+    ("positive", None, lambda v: v > 0),
+    ("nonnegative", None, lambda v: v >= 0),
+    ("negative", None, lambda v: v < 0),
+    ("nonzero", None, lambda v: v != 0),
+    ("probability", None, lambda v: 0 < v < 1),
+    ("interval", (-1.0, 1.0), lambda v: -1 < v < 1),
+    ("interval", (2.0, 3.0), lambda v: 2 < v < 3),
+    ("integer", (-3, 3), lambda v: v == int(v) and -3 <= v <= 3),
+]
+
+
+@pytest.mark.parametrize("domain, bounds, ok", DOMAIN_CHECKS,
+                         ids=[f"{d}{b or ''}" for d, b, _ in DOMAIN_CHECKS])
+def test_tensors_respect_shape_and_domain(domain, bounds, ok):
+    @FAST
+    @given(tensors((3, 2), domain, bounds=bounds))
+    def check(t):
+        assert t.shape == (3, 2) and t.dtype == torch.float64 and t.device.type == "cpu"
+        bad = [v for v in t.reshape(-1).tolist() if not ok(v)]
+        assert not bad, f"{domain}: entries {bad} outside the domain"
+    check()
+
+
+@FAST
+@given(tensors((4, 3), "unit"))
+def test_unit_columns_have_norm_one(t):
+    assert torch.allclose(t.norm(dim=0), torch.ones(3, dtype=torch.float64))
+
+
+@FAST
+@given(tensors((5,), "real", away_from_kinks=0.1))
+def test_away_from_kinks_keeps_entries_off_zero(t):
+    assert bool((t.abs() >= 0.1).all())
+
+
+@FAST
+@given(tensors((2,), dtype=torch.float32))
+def test_tensors_float32(t):
+    assert t.dtype == torch.float32
+
+
+@FAST
+@given(tensors(st.tuples(dims(2, 3), dims(4, 5))))
+def test_tensors_shape_strategy(t):
+    assert 2 <= t.shape[0] <= 3 and 4 <= t.shape[1] <= 5
+
+
+@FAST
+@given(points({"W": {"kind": "matrix", "shape": ["m", "n"], "domain": "positive"},
+               "x": {"kind": "vector", "shape": ["n"]}, "c": {"kind": "scalar"},
+               "k": {"kind": "index", "range": "n"},
+               "m": {"kind": "dim", "range": [2, 3]}, "n": {"kind": "dim", "range": [4, 5]}}))
+def test_points_follow_declarations(p):
+    m, n = p["m"], p["n"]
+    assert 2 <= m <= 3 and 4 <= n <= 5
+    assert p["W"].shape == (m, n) and bool((p["W"] > 0).all())
+    assert p["x"].shape == (n,) and p["c"].shape == ()
+    assert isinstance(p["k"], int) and 1 <= p["k"] <= n
+
+
+@FAST
+@given(points(derive.load_bank().question("ucb-cs182-sp22/9.gamma")))
+def test_points_compute_derived_symbols(p):
+    x, eps = p["x"], p["epsilon"]
+    xhat = (x - x.mean()) / torch.sqrt(((x - x.mean()) ** 2).mean() + eps)
+    assert p["xhat"].shape == (p["m"],)
+    assert torch.allclose(p["xhat"], xhat)
+
+
+@FAST
+@given(points(shapes={"A": ("k", 3)}, domains={"A": "negative"}))
+def test_points_shorthand(p):
+    assert p["A"].shape == (p["k"], 3) and bool((p["A"] < 0).all())
+
+
+STRATEGY_ERRORS = [
+    (lambda: dims(0, 3), "dims"),
+    (lambda: dims(4, 2), "dims"),
+    (lambda: tensors((2,), "complex"), "unknown domain 'complex'"),
+    (lambda: tensors((2,), dtype=torch.int64), "dtype"),
+    (lambda: tensors((2,), away_from_kinks=-1.0), "away_from_kinks"),
+    (lambda: declare({"x": {"shape": ["n"]}}), "'kind'"),
+    (lambda: declare({"x": {"kind": "vector", "shape": ["n"], "colour": "red"}}), "colour"),
+    (lambda: declare(shapes={"T": ("a", "b", "c")}), "at most two"),
+    (lambda: declare(shapes={"x": ("n",)}, domains={"y": "positive"}), "'y'"),
+]
+
+
+@pytest.mark.parametrize("make, message", STRATEGY_ERRORS)
+def test_bad_arguments_raise_invalid_argument(make, message):
+    with pytest.raises(InvalidArgument, match=message):
+        make()
+
+
+# --- assert_matches_autograd -----------------------------------------------------------
+
+def test_correct_closed_form_passes():
+    result = jacobian()
+    assert isinstance(result, Agreement) and result.method == "numeric"
+    assert result.examples >= 10 and result.max_abs_error < 1e-10
+
+
+def test_transposed_jacobian_fails_naming_the_point():
+    with pytest.raises(AssertionError) as info:
+        jacobian(closed_form=JAC_TRANSPOSED)
+    msg = str(info.value)
+    assert "does not match torch autograd (jacobian in x)" in msg
+    assert "smallest failing case Hypothesis found" in msg
+    assert "dims:     n = 2" in msg                 # shrunk to the smallest dimension
+    assert "point:    x = [" in msg
+    assert "expected:" in msg and "got:" in msg and "max abs error:" in msg
+    # the reported point really is a counterexample
+    point = ast.literal_eval(msg.split("point:    x = ")[1].splitlines()[0])
+    x = torch.tensor(point, dtype=torch.float64)
+    n = len(point)
+    S = x.sum()
+    transposed = n / S ** 2 * (torch.eye(n) * S - torch.ones(n)[:, None] * x[None, :])
+    assert not torch.allclose(transposed, torch.func.jacrev(lambda t: mean_normalise(t, n))(x))
+
+
+_S = sympy_symbols(X_OF_N)
+_x, _n = _S["x"], _S["n"]
+_sum = _x.T * sp.OneMatrix(_n, 1)            # 1x1: sum_i x_i
+CLOSED_FORMS = [  # (how it is written, closed form, agrees with autograd)
+    ("latex", JAC, True),
+    ("latex, labelled with where", r"\frac{n}{S^2}(S I_n - x 1_n^T) \text{ where } S = \sum_i x_i",
+     True),
+    ("sympy", _n / _sum[0, 0] ** 2 * (sp.Identity(_n) * _sum[0, 0] - _x * sp.OneMatrix(1, _n)),
+     True),
+    ("sympy, plain symbols", sp.Symbol("n") / sp.Symbol("n") * sp.Symbol("n")
+     / _sum[0, 0] ** 2 * (sp.Identity(sp.Symbol("n")) * _sum[0, 0]
+                          - sp.MatrixSymbol("x", sp.Symbol("n"), 1) * sp.OneMatrix(1, _n)), True),
+    ("callable", lambda x, n: n / x.sum() ** 2 * (torch.eye(n, dtype=x.dtype) * x.sum()
+                                                  - torch.outer(x, torch.ones_like(x))), True),
+    ("latex, transposed", JAC_TRANSPOSED, False),
+    ("sympy, transposed", _n / _sum[0, 0] ** 2 * (sp.Identity(_n) * _sum[0, 0]
+                                                  - sp.OneMatrix(_n, 1) * _x.T), False),
+    ("callable, transposed", lambda x, n: n / x.sum() ** 2 * (
+        torch.eye(n, dtype=x.dtype) * x.sum() - torch.outer(torch.ones_like(x), x)), False),
+]
+
+
+@pytest.mark.parametrize("how, closed_form, right", CLOSED_FORMS,
+                         ids=[c[0] for c in CLOSED_FORMS])
+def test_latex_sympy_and_callable_closed_forms(how, closed_form, right):
+    if right:
+        jacobian(closed_form=closed_form)
+    else:
+        with pytest.raises(AssertionError, match="point:    x = "):
+            jacobian(closed_form=closed_form)
+
+
+LSQ = {"W": ("m", "n"), "x": ("n",), "y": ("m",)}
+
+
+def lsq(W, x, y):
+    return ((W @ x - y) ** 2).sum()
+
+
+KINDS = [  # (closed form, definition, wrt, kind, shapes, right)
+    (r"2 W^T (W x - y)", lsq, "x", "gradient", LSQ, True),
+    (r"2 (W x - y) x^T", lsq, "W", "gradient", LSQ, True),
+    (r"2 (W x - y)^T W", lsq, "x", "gradient", LSQ, False),     # a row: wrong shape
+    (r"2 x (W x - y)^T", lsq, "W", "gradient", LSQ, False),     # transposed: wrong shape
+    (r"2 W^T W", lsq, "x", "hessian", LSQ, True),
+    (r"A + A^T", r"x^T A x", "x", "hessian", {"A": ("n", "n"), "x": ("n",)}, True),
+    (r"2 A", r"x^T A x", "x", "hessian", {"A": ("n", "n"), "x": ("n",)}, False),
+    (r"W", lambda W, x: W @ x, "x", "jacobian", {"W": ("m", "n"), "x": ("n",)}, True),
+    (r"W^T", lambda W, x: W @ x, "x", "jacobian", {"W": ("m", "n"), "x": ("n",)}, False),
+    (r"2 c x^T", lambda c, x: c * (x ** 2).sum(), "x", "jacobian", {"c": (), "x": ("n",)},
+     True),                                                     # scalar f: a row, 1 x n
+    (r"\cos(t)", lambda t: torch.sin(t), "t", "gradient", {"t": ()}, True),
+    (r"\sum_i x_i^2", lambda x: (x ** 2).sum(), "x", "value", {"x": ("n",)}, True),
+]
+
+
+@pytest.mark.parametrize("closed_form, definition, wrt, kind, shapes, right", KINDS,
+                         ids=[f"{k[3]}:{k[0]}" for k in KINDS])
+def test_kinds(closed_form, definition, wrt, kind, shapes, right):
+    call = lambda: assert_matches_autograd(closed_form, definition, wrt=wrt, kind=kind,
+                                           shapes=shapes, max_examples=15)
+    if right:
+        call()
+    else:
+        with pytest.raises(AssertionError, match="smallest failing case"):
+            call()
+
+
+def test_a_failing_assert_in_the_definition_is_not_a_mismatch():
+    def definition(x):
+        assert False, "the definition's own assert"
+    with pytest.raises(AssertionError, match="the definition's own assert") as info:
+        assert_matches_autograd("x", definition, wrt="x", shapes={"x": ()}, kind="value",
+                                max_examples=3)
+    assert not isinstance(info.value, Mismatch)
+
+
+def test_mismatch_is_an_assertion_error():
+    with pytest.raises(Mismatch):
+        jacobian(closed_form=JAC_TRANSPOSED)
+
+
+def test_wrong_shape_names_the_shapes():
+    with pytest.raises(AssertionError) as info:
+        assert_matches_autograd(r"2 (W x - y)^T W", lsq, wrt="x", shapes=LSQ)
+    assert "wrong shape: the closed form is 1 x n, torch autograd (gradient in x) is n x 1" \
+        in str(info.value)
+
+
+def test_piecewise_closed_form_avoids_kinks():
+    huber = {"s": {"kind": "scalar"}, "a": {"kind": "scalar", "domain": "positive"}}
+    r = assert_matches_autograd(r"\begin{cases} 2a s & s > 0 \\ 0 & \text{otherwise}\end{cases}",
+                                lambda s, a: a * torch.clamp(s, min=0) ** 2, wrt="s",
+                                symbols=huber, max_examples=30)
+    assert r.examples > 0
+
+
+def test_everything_rejected_is_undecided_not_a_pass():
+    with pytest.raises(Undecided, match="no drawn example could be compared"):
+        assert_matches_autograd("2 x", lambda x: x ** 2, wrt="x", shapes={"x": ()},
+                                avoid_zero=["0"], max_examples=5)
+
+
+def test_bank_definition_as_ground_truth():
+    q = derive.load_bank().question("ucb-cs182-sp22/1")
+    assert_matches_autograd(q.reference, bank_definition(q), wrt="x", kind="value", symbols=q,
+                            max_examples=10)
+
+
+ASSERT_ERRORS = [
+    (dict(kind="divergence"), InvalidArgument, "kind='divergence'"),
+    (dict(wrt="z"), InvalidArgument, "wrt='z'"),
+    (dict(closed_form=r"\frac{n}{x"), InvalidArgument, "cannot be read"),
+    (dict(closed_form=r"q x"), InvalidArgument, "cannot be read"),
+    (dict(closed_form=sp.Symbol("q")), InvalidArgument, "undeclared symbols \\['q'\\]"),
+    (dict(closed_form=42), InvalidArgument, "LaTeX, a SymPy expression or a callable"),
+    (dict(kind="gradient", closed_form="x"), InvalidArgument, "needs a scalar definition"),
+    (dict(max_examples=0), InvalidArgument, "max_examples"),
+]
+
+
+@pytest.mark.parametrize("override, error, message", ASSERT_ERRORS,
+                         ids=[str(o) for o, _, _ in ASSERT_ERRORS])
+def test_assert_matches_autograd_bad_arguments(override, error, message):
+    with pytest.raises(error, match=message):
+        jacobian(**override)
+
+
+# --- assert_equivalent -------------------------------------------------------------------
+
+def test_equivalent_by_proof():
+    q = derive.load_bank().question("ucb-cs182-sp22/1")
+    r = assert_equivalent(r"\frac{n}{\sum_i x_i}I_n - \frac{n x 1_n^T}{(\sum_i x_i)^2}",
+                          q.reference, symbols=q)
+    assert r.method.startswith("symbolic")
+
+
+def test_equivalent_numerically():
+    r = assert_equivalent(r"\max(s, 0)", r"\frac{s + |s|}{2}", shapes={"s": ()},
+                          symbolic=False, max_examples=20)
+    assert r.method == "numeric" and r.examples > 0
+
+
+@pytest.mark.parametrize("a, b, shapes", [
+    (r"\sqrt{2 + 2c}", r"\sqrt{2 - 2c}", {"c": ()}),
+    (r"x 1_n^T", r"1_n x^T", {"x": ("n",)}),
+])
+def test_not_equivalent_gives_a_counterexample(a, b, shapes):
+    domains = {"c": "probability"} if "c" in shapes else None
+    with pytest.raises(AssertionError) as info:
+        assert_equivalent(a, b, shapes=shapes, domains=domains, max_examples=20)
+    msg = str(info.value)
+    assert "point:" in msg and "expected:" in msg and "got:" in msg
+
+
+def test_proved_different():
+    with pytest.raises(AssertionError, match="symbolically"):
+        assert_equivalent("x + 1", "x", shapes={"x": ()}, max_examples=10)
+
+
+# --- import hygiene ------------------------------------------------------------------------
+
+def test_import_derive_loads_neither_torch_nor_hypothesis():
+    code = ("import sys, derive; bad = [m for m in ('torch', 'hypothesis') if m in sys.modules];"
+            " print(bad); sys.exit(1 if bad else 0)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+# --- the pytest plugin ------------------------------------------------------------------------
+
+def test_device_fixture(derive_device):
+    assert derive_device in ("cpu", "cuda")
+    jacobian(device=derive_device, max_examples=5)
+
+
+@pytest.mark.gpu
+def test_gpu_marker_runs_only_with_cuda():
+    assert torch.cuda.is_available()
+    jacobian(device="cuda", max_examples=5)
+
+
+PLUGIN_TESTS = '''
+import sys
+import pytest
+
+def test_device(derive_device):
+    assert derive_device in ("cpu", "cuda")
+
+@pytest.mark.gpu
+def test_needs_gpu():
+    import torch
+    assert torch.cuda.is_available()
+
+def test_plain():
+    pass
+'''
+
+
+def test_plugin_parametrises_and_skips(pytester):
+    pytester.makepyfile(test_plugin=PLUGIN_TESTS)
+    result = pytester.runpytest("-v", "-p", "no:cacheprovider")
+    if torch.cuda.is_available():
+        result.assert_outcomes(passed=4)
+        result.stdout.fnmatch_lines(["*test_device?cuda?*PASSED*"])
+    else:
+        result.assert_outcomes(passed=2, skipped=1)
+        result.stdout.fnmatch_lines(["*test_device?cpu?*PASSED*",
+                                     "*test_needs_gpu SKIPPED (needs a CUDA device*"])
+
+
+def test_plugin_device_option(pytester):
+    pytester.makepyfile(test_plugin=PLUGIN_TESTS)
+    result = pytester.runpytest("-v", "-p", "no:cacheprovider", "--derive-device=cpu",
+                                "-k", "device")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*test_device?cpu?*PASSED*"])
+    if not torch.cuda.is_available():
+        result = pytester.runpytest("-p", "no:cacheprovider", "--derive-device=cuda",
+                                    "-k", "device")
+        result.assert_outcomes(errors=1)
+        result.stdout.fnmatch_lines(["*torch sees no CUDA device*"])
+
+
+def test_plugin_does_not_import_torch_for_other_projects(pytester):
+    pytester.makepyfile(test_other='''
+import sys
+
+def test_no_torch():
+    assert "torch" not in sys.modules
+''')
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
