@@ -423,7 +423,10 @@ class _Parser:
         return sp.Pow(base, exponent)
 
     def element(self, base: Any, toks: list[Token], tok: Token) -> Any:
-        """``x_i``: the i-th entry of a vector (1-based), ``W_{ij}`` of a matrix."""
+        """``x_i``: the i-th entry of a vector (1-based), ``W_{ij}`` of a matrix;
+        ``(u)_+``: the positive part, max(u, 0) (entrywise for a vector)."""
+        if [t.text for t in toks] == ["+"]:
+            return self.multi_value(sp.Max, [base, sp.Integer(0)], tok)
         if not _is_matrix(base):
             raise self.error("a subscript here is not a declared name; declare it or "
                              "write it differently", tok, "parse.undeclared_symbol")
@@ -610,6 +613,9 @@ class _Parser:
             raise self.error(f"{t.text} over a set is not understood; write {t.text}(a, b)", t)
         arg = self.power()
         args = list(arg) if isinstance(arg, sp.Tuple) else [arg]
+        return self.multi_value(f, args, t)
+
+    def multi_value(self, f: Any, args: list[Any], t: Token) -> Any:
         if len(args) < 2:
             raise self.error(f"{t.text} needs two or more arguments", t)
         mats = [a for a in args if _is_matrix(a)]

@@ -131,7 +131,13 @@ def explicit(s: SymbolSpec, ctx: Context, values: dict[str, int]) -> Any:
         assumptions["positive"] = True
     if s.kind == "family" and s.define:
         return _explicit_family(s, ctx, values, rows)
-    suffix = (lambda i, j: f"{i + 1}") if cols == 1 else (lambda i, j: f"{i + 1}{j + 1}")
+    # x_3, W_12 (W_1_12 from 10 on, so that W[0, 10] and W[10, 0] never share a name)
+    if cols == 1:
+        suffix = lambda i, j: f"{i + 1}"  # noqa: E731
+    elif max(rows, cols) < 10:
+        suffix = lambda i, j: f"{i + 1}{j + 1}"  # noqa: E731
+    else:
+        suffix = lambda i, j: f"{i + 1}_{j + 1}"  # noqa: E731
     return sp.ImmutableMatrix(rows, cols, lambda i, j: sp.Symbol(
         f"{base.name}_{suffix(i, j)}", **assumptions))
 

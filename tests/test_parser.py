@@ -216,3 +216,8 @@ def test_text_words_at_the_ends_are_prose():
 def test_colon_label():
     chain = parse_answer(r"D_E: 2\Delta", CTX).parts[0]
     assert chain.ops == ["="] and chain.items[1] == 2 * o["Delta"]
+
+
+def test_positive_part():
+    assert value(r"(w - \lambda)_+") == sp.Max(o["w"] - o["lam"], 0)
+    assert value(r"\left(x\right)_+").shape == (n, 1)

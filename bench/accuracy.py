@@ -1,0 +1,228 @@
+"""derive vs Math-Verify on the same corpus, side by side in one process.
+
+    python bench/accuracy.py [--quick]
+
+Corpus: every accepted form (expected: equivalent) and every rejected form
+(expected: not equivalent) of every question in the bank, read from
+``derive.load_bank()`` at run time, plus ``bench/corpus.toml``. For Math-Verify
+the gold is the question's reference LaTeX wrapped in ``$...$``, parsed once per
+question; the answer is wrapped the same way. Per case the two tools run one
+after the other on the same input (derive first, then Math-Verify), so they
+share the machine's noise.
+
+A tool *accepts* an answer when derive says ``equivalent`` / Math-Verify's
+``verify`` returns True. Anything else (not equivalent, undecided, invalid,
+an exception) is not an acceptance. Accuracy counts a correct answer accepted
+and a wrong answer not accepted as right.
+
+Writes bench/results/accuracy.json.
+"""
+from __future__ import annotations
+
+import tomllib
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import _common as C
+
+CORPUS = Path(__file__).resolve().parent / "corpus.toml"
+QUICK_CAP_S = 30.0   # --quick stops starting new cases after this many seconds
+
+
+@dataclass
+class Case:
+    qid: str
+    latex: str
+    expected: bool
+    source: str       # bank:accept, bank:reject, corpus
+    note: str = ""
+
+
+def load_cases(bank) -> tuple[list[Case], list[dict]]:
+    cases: list[Case] = []
+    for q in bank.questions.values():
+        for f in q.accept:
+            cases.append(Case(q.id, f.latex, True, "bank:accept", f.note or ""))
+        for f in q.reject:
+            cases.append(Case(q.id, f.latex, False, "bank:reject", f.label or ""))
+    skipped = []
+    data = tomllib.loads(CORPUS.read_text(encoding="utf-8"))
+    for c in data.get("case", []):
+        if c["question"] not in bank.questions:
+            skipped.append({"question": c["question"], "latex": c["latex"],
+                            "why": "question not in the bank"})
+            continue
+        cases.append(Case(c["question"], c["latex"], bool(c["expected"]), "corpus",
+                          c.get("note", "")))
+    return cases, skipped
+
+
+def quick_subset(cases: list[Case]) -> list[Case]:
+    """A spread of cases: every question, accepted and rejected, bank and corpus."""
+    seen: dict[tuple, int] = {}
+    out = []
+    for c in cases:
+        key = (c.qid.split("/")[0], c.expected, c.source == "corpus")
+        if seen.get(key, 0) < 1:
+            seen[key] = seen.get(key, 0) + 1
+            out.append(c)
+    return out
+
+
+# --- the two tools ----------------------------------------------------------------------
+
+def run_derive(derive, c: Case) -> tuple[str, str, float]:
+    t = C.now()
+    try:
+        v = derive.check(c.qid, c.latex)
+        status, reason = v.status.value, v.reason
+    except Exception as exc:  # a crash is an error, never an acceptance
+        status, reason = "error", f"{type(exc).__name__}: {exc}"
+    return status, reason, C.now() - t
+
+
+class MathVerify:
+    def __init__(self, bank):
+        from math_verify import parse, verify
+        self.parse, self.verify = parse, verify
+        self.bank = bank
+        self.gold: dict[str, object] = {}
+
+    def gold_for(self, qid: str):
+        if qid not in self.gold:
+            self.gold[qid] = self.parse("$" + self.bank.question(qid).reference + "$")
+        return self.gold[qid]
+
+    def run(self, c: Case) -> tuple[str, str, float]:
+        gold = self.gold_for(c.qid)     # parsed once per question, outside the timing
+        t = C.now()
+        try:
+            pred = self.parse("$" + c.latex + "$")
+            if not pred:
+                status, reason = "invalid", "parse returned nothing"
+            else:
+                ok = self.verify(gold, pred)
+                status, reason = ("equivalent" if ok else "not_equivalent"), repr(pred[0])[:80]
+        except Exception as exc:
+            status, reason = "error", f"{type(exc).__name__}: {exc}"
+        return status, reason, C.now() - t
+
+
+def summarise(rows: list[dict], tool: str) -> dict:
+    pos = [r for r in rows if r["expected"]]
+    neg = [r for r in rows if not r["expected"]]
+    acc = lambda r: r[tool]["status"] == "equivalent"  # noqa: E731
+    right = sum(1 for r in pos if acc(r)) + sum(1 for r in neg if not acc(r))
+    lat = [r[tool]["seconds"] for r in rows]
+    return {
+        "cases": len(rows),
+        "accuracy": right / len(rows) if rows else float("nan"),
+        "correct_accepted": sum(1 for r in pos if acc(r)),
+        "correct_total": len(pos),
+        "wrong_accepted": sum(1 for r in neg if acc(r)),
+        "wrong_total": len(neg),
+        "undecided": sum(1 for r in rows if r[tool]["status"] == "undecided"),
+        "invalid": sum(1 for r in rows if r[tool]["status"] == "invalid"),
+        "error": sum(1 for r in rows if r[tool]["status"] == "error"),
+        "invalid_on_correct": sum(1 for r in pos if r[tool]["status"] in ("invalid", "error")),
+        "median_ms": 1000 * C.median(lat),
+        "p99_ms": 1000 * C.percentile(lat, 99),
+        "max_ms": 1000 * max(lat) if lat else float("nan"),
+    }
+
+
+def main() -> None:
+    a = C.args(__doc__.splitlines()[0])
+    import derive
+    from derive._sandbox import shared_worker
+
+    bank = derive.load_bank()
+    cases, skipped = load_cases(bank)
+    if a.quick:
+        cases = quick_subset(cases)
+    print(f"{len(cases)} cases ({sum(c.expected for c in cases)} correct answers, "
+          f"{sum(not c.expected for c in cases)} wrong), {len(skipped)} corpus cases skipped "
+          f"(question not in the bank), {len(bank.questions)} bank questions")
+
+    # Warm-up, not timed: derive's first call starts its worker process (python -m
+    # derive._sandbox, which imports sympy and the bank); torch loads on the first
+    # numeric check. Math-Verify's first parse builds its regexes and ANTLR parser.
+    mv = MathVerify(bank)
+    t = C.now()
+    shared_worker().warm()
+    t_worker = C.now() - t
+    q0 = next(iter(bank.questions.values()))
+    t = C.now()
+    derive.check(q0.id, q0.reference)
+    t_first = C.now() - t
+    t = C.now()
+    mv.verify(mv.gold_for(q0.id), mv.parse("$" + q0.reference + "$"))
+    t_mv_first = C.now() - t
+    print(f"warm-up (not counted): derive worker start {t_worker:.2f} s, first derive.check "
+          f"{t_first:.2f} s, first Math-Verify parse+verify {t_mv_first:.2f} s")
+
+    rows = []
+    started = C.now()
+    stopped_early = 0
+    for k, c in enumerate(cases):
+        if a.quick and C.now() - started > QUICK_CAP_S:
+            stopped_early = len(cases) - k
+            print(f"--quick: stopped after {QUICK_CAP_S} s, {stopped_early} cases not run")
+            break
+        ds, dr, dt = run_derive(derive, c)          # A ...
+        ms, mr, mt = mv.run(c)                       # ... then B, on the same case
+        rows.append({"question": c.qid, "latex": c.latex, "expected": c.expected,
+                     "source": c.source, "note": c.note,
+                     "derive": {"status": ds, "reason": dr, "seconds": dt},
+                     "math_verify": {"status": ms, "detail": mr, "seconds": mt}})
+
+    summary = {t: summarise(rows, t) for t in ("derive", "math_verify")}
+    C.table(
+        ["tool", "cases", "accuracy", "correct accepted", "wrong accepted (FP)",
+         "undecided", "invalid", "error", "median ms", "p99 ms"],
+        [[t, s["cases"], f"{100 * s['accuracy']:.1f}%",
+          f"{s['correct_accepted']}/{s['correct_total']}",
+          f"{s['wrong_accepted']}/{s['wrong_total']}", s["undecided"], s["invalid"],
+          s["error"], s["median_ms"], s["p99_ms"]] for t, s in summary.items()],
+        title="derive vs Math-Verify (accepted = judged equivalent)")
+
+    # per source
+    by_src = []
+    for src in ("bank:accept", "bank:reject", "corpus"):
+        sub = [r for r in rows if r["source"] == src]
+        if not sub:
+            continue
+        d, m = summarise(sub, "derive"), summarise(sub, "math_verify")
+        by_src.append([src, len(sub), f"{100 * d['accuracy']:.1f}%", f"{100 * m['accuracy']:.1f}%",
+                       d["wrong_accepted"], m["wrong_accepted"]])
+    C.table(["source", "cases", "derive acc.", "Math-Verify acc.", "derive FP", "Math-Verify FP"],
+            by_src, title="by source")
+
+    misjudged = [r for r in rows if (r["derive"]["status"] == "equivalent") != r["expected"]]
+    C.table(["question", "expected", "derive verdict", "reason", "latex"],
+            [[r["question"], "equivalent" if r["expected"] else "not equivalent",
+              r["derive"]["status"], r["derive"]["reason"][:40], r["latex"][:70]]
+             for r in misjudged],
+            title=f"cases derive got wrong ({len(misjudged)})")
+    mv_fp = [r for r in rows if not r["expected"] and r["math_verify"]["status"] == "equivalent"]
+    C.table(["question", "Math-Verify parsed", "latex"],
+            [[r["question"], r["math_verify"]["detail"][:40], r["latex"][:70]] for r in mv_fp],
+            title=f"wrong answers Math-Verify accepted ({len(mv_fp)})")
+
+    C.write_json("accuracy" + (".quick" if a.quick else ""), {
+        "quick": a.quick, "quick_cases_not_run": stopped_early, "machine": C.machine(),
+        "warmup_seconds": {"derive_worker_start": t_worker, "derive_first_check": t_first,
+                           "math_verify_first": t_mv_first},
+        "order": "per case: derive.check, then Math-Verify parse+verify (gold parsed once per "
+                 "question, untimed)",
+        "summary": summary, "skipped": skipped, "cases": rows,
+    })
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception:
+        traceback.print_exc()
+        raise SystemExit(1)
