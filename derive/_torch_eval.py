@@ -285,24 +285,61 @@ def _sum(e: sp.Sum) -> Fn:
     # Sum(f, (i, ..), (j, ..)): the innermost limit first (SymPy would merge a nested
     # Sum built here back into one, so the loops are nested as closures instead)
     fn = compile_expr(e.function)
+    scalar = not isinstance(e.function, sp.MatrixExpr)
+    free = {x for x in e.function.free_symbols if isinstance(x, sp.Symbol)}
     for var, lo_e, hi_e in e.limits:
-        fn = _sum_over(fn, var, compile_expr(lo_e), compile_expr(hi_e))
+        fn = _sum_over(fn, var, compile_expr(lo_e), compile_expr(hi_e), vectorise=scalar,
+                       scalars=frozenset(free - {var}))
+        free.add(var)  # the outer limits see the inner index as bound by its own loop
     return fn
 
 
-def _sum_over(body: Fn, var: Any, lo: Fn, hi: Fn) -> Fn:
+def _sum_over(body: Fn, var: Any, lo: Fn, hi: Fn, vectorise: bool,
+              scalars: frozenset = frozenset()) -> Fn:
+    """A sum over one index: all terms at once where the body allows it (the index as a
+    tensor along a new axis 1), else a loop over the terms.
+
+    Axis 1 must be free: when a scalar the body uses is itself spread along axis 1 (the
+    index of an enclosing vectorised sum, or the variable of an entrywise function), the
+    terms are looped, so two indices never share the axis."""
+    state = {"vectorise": vectorise}
+
+    def axis_taken(env) -> bool:
+        for x in scalars:
+            v = env.get(x, None)
+            if isinstance(v, torch.Tensor) and v.dim() == 3 and v.shape[1] > 1:
+                return True
+        return False
+
+    def at_once(env, a: int, b: int):
+        ks = torch.arange(a, b + 1, dtype=torch.float64, device=env.device).reshape(1, -1, 1)
+        env[var] = ks
+        v = _t(body(env), env)
+        if v.dim() != 3 or v.shape[2] != 1 or v.shape[1] not in (1, ks.shape[1]):
+            raise Unsupported("not an entrywise body")
+        if v.shape[1] == 1:  # the body does not depend on the index
+            return v * float(ks.shape[1])
+        return v.sum(dim=1, keepdim=True)
+
     def total(env):
         a, b = _int(lo(env)), _int(hi(env))
-        acc: Any = 0.0
         saved = env.get(var, None)
-        for k in range(a, b + 1):
-            env[var] = float(k)
-            acc = acc + _t(body(env), env)
-        if saved is None:
-            env.pop(var, None)
-        else:
-            env[var] = saved
-        return acc
+        try:
+            if state["vectorise"] and b >= a and not axis_taken(env):
+                try:
+                    return at_once(env, a, b)
+                except (Unsupported, RuntimeError, IndexError):
+                    state["vectorise"] = False  # this body needs the loop; remember it
+            acc: Any = 0.0
+            for k in range(a, b + 1):
+                env[var] = float(k)
+                acc = acc + _t(body(env), env)
+            return acc
+        finally:
+            if saved is None:
+                env.pop(var, None)
+            else:
+                env[var] = saved
     return total
 
 
@@ -372,18 +409,20 @@ def _element(e: MatrixElement) -> Fn:
 
     def element(env):
         m = _t(parent(env), env)
-        ri, ci = r(env), c(env)
+        ri, ci = _t(r(env), env), _t(c(env), env)
         if m.shape[0] == 1 and env.batch > 1:
             m = m.expand(env.batch, *m.shape[1:])
-        rows = torch.arange(env.batch, device=env.device)
-        ri = _index(ri, env, m.shape[1])
-        ci = _index(ci, env, m.shape[2])
-        return m[rows, ri, ci][:, None, None]
+        # an index is one value per point, (B, 1, 1), or, inside a vectorised sum, one per
+        # term of the sum, (B or 1, K, 1): the result then has the sum's axis too
+        k = max(ri.shape[1] if ri.dim() == 3 else 1, ci.shape[1] if ci.dim() == 3 else 1)
+        rows = torch.arange(env.batch, device=env.device)[:, None]
+        got = m[rows, _index(ri, env, m.shape[1], k), _index(ci, env, m.shape[2], k)]
+        return got[..., None]
     return element
 
 
-def _index(v: Any, env: Env, size: int) -> torch.Tensor:
-    t = _t(v, env).reshape(env.batch).round().long()
+def _index(v: torch.Tensor, env: Env, size: int, k: int) -> torch.Tensor:
+    t = v.reshape(v.shape[0], -1, 1).expand(env.batch, k, 1)[..., 0].round().long()
     if bool(((t < 0) | (t >= size)).any()):
         raise Unsupported("an index runs outside its vector")
     return t
