@@ -210,6 +210,19 @@ def _derive(s: SymbolSpec, ctx: Context, env: Env, dims: dict[str, int]) -> torc
     d, fn = _definition_expr(s, ctx)
     if d.index is None:
         return evaluate(fn, env)
+    n = _dim(s.shape[0], dims)
+    # every element at once: the index as a tensor along axis 1 (sums inside that use the
+    # index fall back to their own loops, see _torch_eval._sum_over); row by row otherwise
+    try:
+        env[d.index] = torch.arange(1, n + 1, dtype=torch.float64,
+                                    device=env.device).reshape(1, n, 1)
+        v = evaluate(fn, env)
+        if v.dim() == 3 and v.shape[1] in (1, n) and v.shape[2] == 1:
+            return v.expand(env.batch, n, 1).clone()
+    except (Unsupported, RuntimeError, IndexError):
+        pass
+    finally:
+        env.pop(d.index, None)
     rows = []
     for k in range(1, _dim(s.shape[0], dims) + 1):
         env[d.index] = float(k)
