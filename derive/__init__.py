@@ -28,10 +28,10 @@ __all__ = list(_EXPORTS)
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # for type checkers and IDEs
-    from ._bank import Bank, Claim, Exam, Form, Question, load_bank
-    from ._check import check
-    from ._errors import AnswerError, BankError, DeriveError, DeviceError, UnknownQuestion
-    from ._verdict import REASONS, Counterexample, Status, Verdict
+    from ._bank import Bank, Claim, Exam, Form, Question, load_bank  # noqa: F401
+    from ._check import check  # noqa: F401
+    from ._errors import AnswerError, BankError, DeriveError, DeviceError, UnknownQuestion  # noqa: F401,E501
+    from ._verdict import REASONS, Counterexample, Status, Verdict  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -14,7 +14,7 @@ once; errors in the bank raise.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import sympy as sp
@@ -416,7 +416,6 @@ def _check_equation(q: Question, parsed: ParsedAnswer, text: str, opts: Options)
 
 def _judge_equation(q: Question, cand: Any, text: str, opts: Options) -> Verdict:
     from ._numeric import compare
-    ref = reference(q)
     ctx = q.context
     target = ctx.objects[q.target]
     sol = target_solution(q)

@@ -233,14 +233,13 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _print_report(report: Any, *, quiet: bool = False) -> None:
-    print(f"{'question':38s} {'ok':4s} {'symbolic':9s} {'torch':16s} {'forms':7s}")
+    print(f"{'question':38s} {'ok':4s} {'symbolic':9s} {'torch':20s} {'forms':7s}")
     for r in report.records:
         if quiet and r.ok:
             continue
-        sym = _sym_text(r.symbolic)
-        num = _num_text(r.numeric)
+        sym, num = r.symbolic_summary, r.numeric_summary
         forms = f"{sum(f.ok for f in r.forms)}/{len(r.forms)}"
-        print(f"{r.question:38s} {'yes' if r.ok else 'NO':4s} {sym:9s} {num:16s} {forms:7s}")
+        print(f"{r.question:38s} {'yes' if r.ok else 'NO':4s} {sym:9s} {num:20s} {forms:7s}")
         for p in r.problems:
             print(textwrap.indent(textwrap.fill(p, 96), "      ! "))
     for c in report.claims:
@@ -256,25 +255,6 @@ def _print_report(report: Any, *, quiet: bool = False) -> None:
           f"{sum(f.ok for r in report.records for f in r.forms)}/{n_forms} forms, "
           f"{sum(c.ok for c in report.claims)}/{len(report.claims)} claims ok "
           f"(seed {report.seed}, device {report.device})")
-
-
-def _sym_text(sym: dict) -> str:
-    results = [v.get("result") for v in sym.values()]
-    if results and all(r is True for r in results):
-        return "proven"
-    if any(r is False for r in results):
-        return "FAILED"
-    return "-"
-
-
-def _num_text(num: dict) -> str:
-    entries = [v for v in num.values() if isinstance(v, dict)]
-    if not entries:
-        return "-"
-    if all(e.get("status") == "agree" for e in entries):
-        pts = sum(e.get("points", 0) for e in entries)
-        return f"agree ({pts} pts)" if pts else "agree (exact)"
-    return "MISMATCH" if any(e.get("status") == "mismatch" for e in entries) else "-"
 
 
 def _pdf(args: argparse.Namespace) -> int:

@@ -18,14 +18,13 @@ argument handling of ``derive pdf``.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
@@ -39,6 +38,7 @@ from ._errors import DeriveError
 from ._latex_text import (latex_escape, latex_math_to_typst, latex_prose, typst_markup,
                           typst_string)
 from ._typst import typst_math
+from ._validate import load_report  # re-exported: booklets from a saved report
 
 __all__ = ["build_booklet", "build_cli", "load_report", "reference_math", "render_typst",
            "render_latex", "booklet_ok", "ENGINES"]
@@ -52,27 +52,6 @@ class BookletError(DeriveError):
 
 
 # --- 1. the verification record -------------------------------------------------------------
-
-def load_report(path: str | os.PathLike) -> Any:
-    """A :class:`Report` read back from ``derive validate --json FILE``."""
-    from ._validate import ClaimRecord, FormResult, Record, Report
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        records = [_make(Record, r, forms=[_make(FormResult, f) for f in r.get("forms", [])])
-                   for r in data["records"]]
-        claims = [_make(ClaimRecord, c) for c in data.get("claims", [])]
-        return Report(records, claims, str(data.get("date", "unknown date")),
-                      int(data.get("seed", 0)), str(data.get("device", "unknown")))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise BookletError(f"{path}: not a report written by 'derive validate --json' "
-                           f"({type(exc).__name__}: {exc})") from None
-
-
-def _make(cls: type, data: dict, **override: Any) -> Any:
-    """A dataclass from a dict, ignoring keys it does not have (newer reports)."""
-    names = {f.name for f in fields(cls)}
-    return cls(**({k: v for k, v in data.items() if k in names} | override))
-
 
 @dataclass(frozen=True)
 class Verdicts:
@@ -150,26 +129,6 @@ def forms_line(rec: Any) -> str:
     return (f"{sum(f.ok for f in acc)}/{len(acc)} accepted forms judged equivalent; "
             f"{sum(f.ok for f in rej)}/{len(rej)} known wrong answers judged not equivalent "
             f"(with the expected reason)")
-
-
-def _short_symbolic(rec: Any) -> str:
-    results = [s.get("result") for s in rec.symbolic.values()]
-    if any(r is False for r in results):
-        return "FAILED"
-    return "proven" if results and all(r is True for r in results) else "-"
-
-
-def _short_numeric(rec: Any) -> str:
-    entries = [n for n in rec.numeric.values() if isinstance(n, dict)]
-    if any(n.get("status") == "mismatch" for n in entries):
-        return "MISMATCH"
-    if not entries or any(n.get("status") != "agree" for n in entries):
-        return "-"
-    if all("points" in n for n in entries):
-        errs = [n.get("max_abs_error") for n in entries]
-        err = "" if None in errs else f", err {max(errs):.0e}" if max(errs) else ", err 0"
-        return f"{sum(n['points'] for n in entries)} pts{err}"
-    return "exact"
 
 
 # --- 2. the reference answer as mathematics ----------------------------------------------
@@ -499,7 +458,7 @@ def _summary_rows(exam: Exam, v: Verdicts) -> list[tuple[str, ...]]:
             rows.append((q.id, q.kind, pts, "-", "-", "-", "NOT VERIFIED"))
         else:
             forms = f"{sum(f.ok for f in rec.forms)}/{len(rec.forms)}"
-            rows.append((q.id, q.kind, pts, _short_symbolic(rec), _short_numeric(rec), forms,
+            rows.append((q.id, q.kind, pts, rec.symbolic_summary, rec.numeric_summary, forms,
                          _status(rec)))
     for c in exam.claims:
         rec = v.claims.get(c.id)

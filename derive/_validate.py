@@ -18,14 +18,18 @@ solution PDFs' verification record, and by the test suite.
 from __future__ import annotations
 
 import datetime as _dt
+import json
+import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any, Callable
 
 import sympy as sp
 
 from . import _claims, _definitions
 from ._bank import Bank, Claim, Question
+from ._errors import DeriveError
 from ._check import Options, check_question, reference, target_solution
 from ._symbolic import INSTANCE_DIMS, Proof, expand_derived, explicit, instantiate
 from ._verdict import Status
@@ -56,6 +60,29 @@ class Record:
     seconds: float = 0.0
 
 
+    @property
+    def symbolic_summary(self) -> str:
+        """``proven``, ``FAILED`` or ``-`` (no symbolic derivation to compare with)."""
+        results = [v.get("result") for v in self.symbolic.values()]
+        if any(r is False for r in results):
+            return "FAILED"
+        return "proven" if results and all(r is True for r in results) else "-"
+
+    @property
+    def numeric_summary(self) -> str:
+        """``192 pts, err 2e-16``, ``exact``, ``MISMATCH`` or ``-`` (no torch comparison)."""
+        entries = [v for v in self.numeric.values() if isinstance(v, dict)]
+        if any(v.get("status") == "mismatch" for v in entries):
+            return "MISMATCH"
+        if not entries or any(v.get("status") != "agree" for v in entries):
+            return "-"
+        if all("points" in v for v in entries):
+            errs = [v.get("max_abs_error") for v in entries]
+            err = "" if None in errs else f", err {max(errs):.0e}" if max(errs) else ", err 0"
+            return f"{sum(v['points'] for v in entries)} pts{err}"
+        return "exact"
+
+
 @dataclass
 class ClaimRecord:
     claim: str
@@ -83,6 +110,26 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {"ok": self.ok}
+
+
+def load_report(path: str | os.PathLike) -> Report:
+    """A :class:`Report` read back from ``derive validate --json FILE``."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        records = [_make(Record, r, forms=[_make(FormResult, f) for f in r.get("forms", [])])
+                   for r in data["records"]]
+        claims = [_make(ClaimRecord, c) for c in data.get("claims", [])]
+        return Report(records, claims, str(data.get("date", "unknown date")),
+                      int(data.get("seed", 0)), str(data.get("device", "unknown")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DeriveError(f"{path}: not a report written by 'derive validate --json' "
+                          f"({type(exc).__name__}: {exc})") from None
+
+
+def _make(cls: type, data: dict, **override: Any) -> Any:
+    """A dataclass from a dict, ignoring keys it does not have (newer reports)."""
+    names = {f.name for f in fields(cls)}
+    return cls(**({k: v for k, v in data.items() if k in names} | override))
 
 
 def validate(bank: Bank, selection: str | None = None, *, seed: int = 0,

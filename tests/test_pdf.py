@@ -27,6 +27,7 @@ typst = pytest.importorskip("typst")
 
 from derive import load_bank
 from derive._latex_text import latex_math_to_typst, typst_markup
+from derive._errors import DeriveError
 from derive._pdf import (BookletError, booklet_ok, build_booklet, build_cli, compile_typst,
                          load_report, reference_math, render_typst)
 from derive._validate import ClaimRecord, FormResult, Record, Report
@@ -208,7 +209,7 @@ def test_bad_arguments(tmp_path, kw, message):
 
 def test_bad_report_file(tmp_path):
     (tmp_path / "r.json").write_text("{}")
-    with pytest.raises(BookletError, match="not a report"):
+    with pytest.raises(DeriveError, match="not a report"):
         load_report(tmp_path / "r.json")
 
 
