@@ -20,7 +20,6 @@ Writes bench/results/accuracy.json.
 from __future__ import annotations
 
 import tomllib
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -221,8 +220,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception:
-        traceback.print_exc()
-        raise SystemExit(1)
+    main()

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import math
 import re
-import traceback
 from typing import Any
 
 import _common as C
@@ -484,8 +483,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception:
-        traceback.print_exc()
-        raise SystemExit(1)
+    main()

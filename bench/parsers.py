@@ -27,7 +27,6 @@ Writes bench/results/parsers.json.
 from __future__ import annotations
 
 import sys
-import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -332,8 +331,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception:
-        traceback.print_exc()
-        raise SystemExit(1)
+    main()
