@@ -633,10 +633,26 @@ class _Parser:
         num_t, den_t = self.script_tokens(), self.script_tokens()
         first = num_t[0].text if num_t else ""
         if first in (r"\partial", "d") and den_t and den_t[0].text in (r"\partial", "d"):
+            if len(num_t) == 1 and len(den_t) > 1:
+                return self.derivative(den_t[1:], t)
             raise self.error("this derivative is not one of the question's declared "
                              "quantities", t, "parse.undeclared_symbol")
         num, den = self.sub(num_t), self.sub(den_t)
         return self.div(num, den, t)
+
+    def derivative(self, var_t: list[Token], t: Token) -> Any:
+        """``\\frac{\\partial}{\\partial s_k}\\left(...\\right)``: the derivative operator, in a
+        declared scalar or an entry of a declared vector (a step in a chain of working)."""
+        var = self.sub(var_t)
+        if not (isinstance(var, (sp.Symbol, MatrixElement))):
+            raise self.error("differentiate with respect to a declared scalar or an entry "
+                             "of a declared vector", t, "parse.syntax")
+        if self.peek() is None:
+            raise self.error("the derivative operator needs something to differentiate", t)
+        body = self.power()
+        if _is_matrix(body):
+            raise self.error("the derivative operator takes a scalar here", t, "shape.invalid")
+        return sp.diff(body, var)
 
     def sqrt(self, t: Token) -> Any:
         if self.at("[", "char"):

@@ -221,3 +221,10 @@ def test_colon_label():
 def test_positive_part():
     assert value(r"(w - \lambda)_+") == sp.Max(o["w"] - o["lam"], 0)
     assert value(r"\left(x\right)_+").shape == (n, 1)
+
+
+def test_derivative_operator():
+    assert value(r"\frac{\partial}{\partial w}\left(w^2 \lambda\right)") == 2 * o["w"] * o["lam"]
+    assert value(r"\frac{d}{d w} \log w") == 1 / o["w"]
+    with pytest.raises(AnswerError):
+        value(r"\frac{\partial}{\partial x} w")  # not a scalar
