@@ -318,7 +318,9 @@ def _judge_values(q: Question, values: list[Any], text: str, opts: Options,
         reason = "symbolic.proven" if proof.result else "numeric.agree"
         how = (f"proved symbolically ({proof.method})" if proof.result
                else "not proved symbolically")
-        msg = (f"{what}correct: {how}; agrees with {against} at {o.points} random points"
+        where = (f"at {o.points} random points" if _samples(q)
+                 else "at the question's given values")
+        msg = (f"{what}correct: {how}; agrees with {against} {where}"
                if o.points else f"{what}correct: {how}")
         if false_links:
             msg += f"; but the step {evidence['false_links'][0]} in the chain is false"
@@ -357,6 +359,12 @@ def _from_proof_only(q: Question, text: str, proof: Proof, note: str) -> Verdict
         return Verdict(q.id, Status.NOT_EQUIVALENT, "numeric.mismatch",
                        f"not equivalent: {proof.method}", answer=text, evidence=evidence)
     return _undecided(q, text, "numeric.unsupported", note, evidence=evidence)
+
+
+def _samples(q: Question) -> bool:
+    """Whether the numeric check draws random values (some symbol is not fixed)."""
+    return any(s.kind not in ("constant", "identity", "ones", "function") and not s.define
+               for s in q.context.specs)
 
 
 def _misconception_message(f: Form) -> str:
