@@ -79,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     sh.set_defaults(run=_show)
 
     v = sub.add_parser("validate", help="check the bank itself")
-    v.add_argument("what", nargs="?", help="an exam id or a question id (default: all)")
+    v.add_argument("what", nargs="?", help="an exam, question or claim id (default: all)")
     v.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
     v.add_argument("--seed", type=int, default=0)
     v.add_argument("--device", default=None)

@@ -137,7 +137,8 @@ def validate(bank: Bank, selection: str | None = None, *, seed: int = 0,
              progress: Callable[[str, int, int], None] | None = None,
              claims: bool = True) -> Report:
     from ._numeric import resolve_device
-    questions = bank.select(selection)
+    only_claim = bool(selection) and selection in bank.claims and selection not in bank.questions
+    questions = [] if only_claim else bank.select(selection)
     if claims:
         if not selection:
             chosen = list(bank.claims.values())

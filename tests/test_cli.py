@@ -104,3 +104,9 @@ def test_validate_fails_on_a_wrong_reference(tmp_path):
     assert "reference = '\\sqrt{2-2D_C}'" in text
     f.write_text(text.replace("reference = '\\sqrt{2-2D_C}'", "reference = '\\sqrt{2+2D_C}'"))
     assert main(["--bank", str(bank), "validate", DIST, "-q"]) == 1
+
+
+def test_validate_one_claim(capsys):
+    assert main(["validate", "stanford-cs230-sp21/1.d.iii"]) == 0
+    out = capsys.readouterr().out
+    assert "0/0 questions" in out and "1/1 claims ok" in out
