@@ -263,11 +263,17 @@ def _check_expression(q: Question, parsed: ParsedAnswer, text: str, opts: Option
     if values is None:
         raise AnswerError("tuple.arity", f"expected one value, got {len(parsed.parts)} parts",
                           parsed.parts[1].pos)
-    return _judge_values(q, values, text, opts, part)
+    return _judge_values(q, values, text, opts, part, _link_texts(parsed.parts[0], label))
+
+
+def _link_texts(chain: Chain, label: str | None) -> list[str]:
+    """The intermediate steps of a chain as the user wrote them (for the message)."""
+    first = 1 if label is not None else 0
+    return chain.texts[first:]
 
 
 def _judge_values(q: Question, values: list[Any], text: str, opts: Options,
-                  part: str = "") -> Verdict:
+                  part: str = "", texts: list[str] | None = None) -> Verdict:
     from ._numeric import compare
     from ._torch_eval import Unsupported
     ref = reference(q, part)
@@ -300,7 +306,8 @@ def _judge_values(q: Question, values: list[Any], text: str, opts: Options,
         evidence["numeric"]["reference_vs_definition"] = run.reference_error
     false_links = [k for k in range(len(links)) if run.outcomes[1 + k].status == "mismatch"]
     if false_links:
-        evidence["false_links"] = [sp.latex(links[k]) for k in false_links]
+        evidence["false_links"] = [texts[k] if texts and k < len(texts) else sp.latex(links[k])
+                                   for k in false_links]
     misconception = None
     for k in o.agrees_with:
         if k >= 1 + len(links):
@@ -323,7 +330,7 @@ def _judge_values(q: Question, values: list[Any], text: str, opts: Options,
         msg = (f"{what}correct: {how}; agrees with {against} {where}"
                if o.points else f"{what}correct: {how}")
         if false_links:
-            msg += f"; but the step {evidence['false_links'][0]} in the chain is false"
+            msg += f"; but the step '{evidence['false_links'][0]}' in the chain is false"
         return Verdict(q.id, Status.EQUIVALENT, reason, msg, answer=text, evidence=evidence)
     if o.status == "shape":
         return Verdict(q.id, Status.NOT_EQUIVALENT, "shape.mismatch",
@@ -408,15 +415,17 @@ def _check_equation(q: Question, parsed: ParsedAnswer, text: str, opts: Options)
         raise AnswerError("tuple.arity", "expected one equation", parsed.parts[1].pos)
     *links, cand = _equations(parsed.parts[0], q)
     verdict = _judge_equation(q, cand, text, opts)
-    false_links = [link for link in links
+    false_links = [k for k, link in enumerate(links)
                    if _judge_equation(q, link, text, opts).status is Status.NOT_EQUIVALENT]
     if not false_links:
         return verdict
-    shown = [sp.latex(getattr(e, "rhs", e)) for e in false_links]
+    rhs_texts = parsed.parts[0].texts[1:]  # "lhs = step = ... = answer": the steps as written
+    shown = [rhs_texts[k] if k < len(rhs_texts) else sp.latex(getattr(links[k], "rhs", links[k]))
+             for k in false_links]
     evidence = dict(verdict.evidence, false_links=shown)
     message = verdict.message
     if verdict.status is Status.EQUIVALENT:
-        message += f"; but the step {shown[0]} in the chain is false"
+        message += f"; but the step '{shown[0]}' in the chain is false"
     return Verdict(q.id, verdict.status, verdict.reason, message, answer=text,
                    counterexample=verdict.counterexample, evidence=evidence,
                    misconception=verdict.misconception)
@@ -563,8 +572,9 @@ def _check_tuple(q: Question, parsed: ParsedAnswer, text: str, opts: Options) ->
         if p.kind == "count":
             verdicts[p.name] = _check_exact(q, sub, text, opts, part=p.name)
         else:
-            _, values = _values(assigned[p.name])
-            verdicts[p.name] = _judge_values(q, values, text, opts, part=p.name)
+            label, values = _values(assigned[p.name])
+            verdicts[p.name] = _judge_values(q, values, text, opts, part=p.name,
+                                             texts=_link_texts(assigned[p.name], label))
     evidence = {"parts": {k: v.to_dict() for k, v in verdicts.items()}}
     failing = [v for v in verdicts.values() if v.status is not Status.EQUIVALENT]
     if not failing:

@@ -59,6 +59,8 @@ class Chain:
     items: list[Any]
     ops: list[str]
     pos: int = 0
+    spans: list[tuple[int, int | None]] = field(default_factory=list)  # of each item
+    texts: list[str] = field(default_factory=list)  # each item as the user wrote it
 
 
 @dataclass
@@ -97,6 +99,9 @@ def parse_answer(text: str | bytes, ctx: Context) -> ParsedAnswer:
             parts.append(_Parser(piece, ctx).chain())
     if not parts:
         raise AnswerError("input.empty", "the answer has nothing to grade", 0)
+    source = text.decode("utf-8") if isinstance(text, bytes) else text
+    for chain in parts:
+        chain.texts = [source[a:b].strip() for a, b in chain.spans]
     return ParsedAnswer(parts)
 
 
@@ -222,19 +227,22 @@ class _Parser:
 
     def chain(self) -> Chain:
         pos = self.peek().pos if self.peek() else 0
+        spans = [(pos, None)]
         items = [self.expr()]
         ops: list[str] = []
         while self.peek() is not None and (self.peek().text in RELATIONS or (
                 not ops and self.peek().kind == "char" and self.peek().text == ":")):
-            op = self.next().text
-            ops.append("=" if op == ":" else op)  # "real: 1/n (1 - D)" labels like "="
+            op_tok = self.next()
+            spans[-1] = (spans[-1][0], op_tok.pos)
+            ops.append("=" if op_tok.text == ":" else op_tok.text)  # "real: ..." labels too
+            spans.append((self.peek().pos if self.peek() else op_tok.pos, None))
             items.append(self.expr())
         if self.peek() is not None:
             tok = self.peek()
             if tok.kind == "cmd" and tok.text == r"\cdots":
                 raise self.error("an ellipsis cannot be graded; write the expression out")
             raise self.error(f"unexpected '{tok.text}'")
-        return Chain(items, ops, pos)
+        return Chain(items, ops, pos, spans)
 
     # -- grammar
     def expr(self) -> Any:

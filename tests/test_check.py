@@ -206,3 +206,17 @@ def test_import_derive_does_not_import_torch():
             "derive.Status; b = 'torch' in sys.modules; print(a, b)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False False", out.stderr
+
+
+def test_a_false_step_in_a_chain_is_named_as_written():
+    step = r"\frac{\partial}{\partial s_k}\left(\log\sum_j e^{s_j} + b s_y\right)"
+    v = derive.check("uw-cse493g1-sp23/2.5", r"\frac{\partial L}{\partial s_k} = " + step +
+                     r" = \frac{e^{s_k}}{\sum_j e^{s_j}} - b\mathbb{1}[k=y]")
+    assert v.status is Status.EQUIVALENT          # graded on its last value
+    assert v.evidence["false_links"] == [step]
+    assert f"the step '{step}' in the chain is false" in v.message
+
+
+def test_a_true_chain_has_no_false_steps():
+    v = derive.check("uw-cse493g1-sp23/3.2", r"D_E = \sqrt{2 - 2D_C} = \sqrt{2}\sqrt{1 - D_C}")
+    assert v.status is Status.EQUIVALENT and "false_links" not in v.evidence
