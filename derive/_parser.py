@@ -74,6 +74,19 @@ class ParsedAnswer:
 
 def parse_answer(text: str | bytes, ctx: Context) -> ParsedAnswer:
     """Parse a whole answer (parts, chains, ``where`` definitions)."""
+    try:
+        return _parse_answer(text, ctx)
+    except AnswerError as exc:
+        # a fault "at the end" is placed after the last token, whose length after
+        # normalisation (an alias, \\% read as /100) may differ from the source's
+        size = len(text)
+        if exc.position is not None and exc.position > size:
+            raise AnswerError(exc.code, exc.message.replace(f"position {exc.position}",
+                                                            f"position {size}"), size) from None
+        raise
+
+
+def _parse_answer(text: str | bytes, ctx: Context) -> ParsedAnswer:
     tokens = lex(text)
     main, defs = _split_where(tokens)
     extra: list[tuple[Pattern, Any]] = []

@@ -2,6 +2,8 @@
 returns a value, never anything else. Hypothesis composes answers from LaTeX pieces."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,7 +27,13 @@ QUESTIONS = ["ucb-cs182-sp22/1", "uw-cse493g1-sp23/3.6.1.1", "uw-cse493g1-sp23/3
 answers = st.lists(st.sampled_from(PIECES), min_size=1, max_size=14).map("".join)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomised, so that CI is repeatable; a wider random search is run by hand with
+# DERIVE_FUZZ_EXAMPLES=20000 (see docs/architecture.md)
+FUZZ = int(os.environ.get("DERIVE_FUZZ_EXAMPLES", "0"))
+
+
+@settings(max_examples=FUZZ or 400, deadline=None, derandomize=not FUZZ,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(qid=st.sampled_from(QUESTIONS), text=answers)
 def test_parser_only_raises_answer_errors(qid, text):
     ctx = BANK.question(qid).context
@@ -36,7 +44,7 @@ def test_parser_only_raises_answer_errors(qid, text):
         assert exc.position is None or 0 <= exc.position <= len(text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=FUZZ or 200, deadline=None, derandomize=not FUZZ)
 @given(text=st.text(max_size=60))
 def test_arbitrary_unicode_never_crashes_the_parser(text):
     ctx = BANK.question("ucb-cs182-sp22/1").context
