@@ -3,7 +3,7 @@
     derive check ID LATEX [--json] [--seed N] [--device cpu|cuda] [--timeout S]
     derive list [EXAM]
     derive show ID
-    derive validate [EXAM|ID] [--json FILE] [--no-claims]
+    derive validate [EXAM|ID|CLAIM] [--json FILE] [--no-claims]
     derive grade ANSWERS.jsonl [-o VERDICTS.jsonl]
     derive pdf EXAM -o FILE.pdf | derive pdf --all -o DIR/
 
