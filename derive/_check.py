@@ -114,17 +114,17 @@ def reference(q: Question, part: str = "") -> Any:
 def _reference(q: Question, part: str) -> Any:
     if q.kind == "tuple":
         p = next(p for p in q.parts if p.name == part)
-        return _single_value(parse_answer(p.reference, q.context), part, source=q.id)
+        return _single_value(parse_answer(p.reference, q.context))
     parsed = parse_answer(q.reference, q.context)
     if q.kind == "equation":
         return _equation(parsed.parts[0], q)
     if q.kind == "shape":
         return _shape(parsed)
-    return _single_value(parsed, "", source=q.id)
+    return _single_value(parsed)
 
 
 @functools.lru_cache(maxsize=512)
-def known_wrong(q: Question, part: str = "") -> tuple[tuple[Form, Any], ...]:
+def known_wrong(q: Question) -> tuple[tuple[Form, Any], ...]:
     """The question's known wrong forms, parsed (bank data)."""
     out = []
     for f in q.reject:
@@ -143,7 +143,7 @@ def known_wrong(q: Question, part: str = "") -> tuple[tuple[Form, Any], ...]:
             if assigned is not None:
                 out.append((f, {name: _values(c)[1][-1] for name, c in assigned.items()}))
         else:
-            out.append((f, _single_value(parsed, "", source=q.id)))
+            out.append((f, _single_value(parsed)))
     return tuple(out)
 
 
@@ -155,7 +155,8 @@ def target_solution(q: Question) -> Any:
         return _solve_matrix_reference(ref, target, q)
     sols = sp.solve(ref.lhs - ref.rhs, target)
     if len(sols) != 1:
-        raise ValueError(f"{q.id}: the reference has {len(sols)} solutions for {q.target}")
+        raise BankError(f"the reference has {len(sols)} solutions for {q.target}, not one",
+                        file=q.file, question=q.id, key="reference")
     return sols[0]
 
 
@@ -164,7 +165,8 @@ def _solve_matrix_reference(ref: Any, target: Any, q: Question) -> Any:
         return ref.rhs
     if ref.rhs == target:
         return ref.lhs
-    raise ValueError(f"{q.id}: write a matrix equation's reference as {q.target} = ...")
+    raise BankError(f"write a matrix equation's reference as {q.target} = ...", file=q.file,
+                    question=q.id, key="reference")
 
 
 # --- interpreting a parsed answer -------------------------------------------------------
@@ -193,11 +195,16 @@ def _values(chain: Chain) -> tuple[str | None, list[Any]]:
     return label, values
 
 
-def _single_value(parsed: ParsedAnswer, part: str, source: str = "") -> Any:
+def _one_part(parsed: ParsedAnswer, what: str = "value") -> Chain:
+    """The answer's only part; several parts where one is asked are a wrong answer."""
     if len(parsed.parts) != 1:
-        raise AnswerError("tuple.arity", f"expected one value, got {len(parsed.parts)} parts",
+        raise AnswerError("tuple.arity", f"expected one {what}, got {len(parsed.parts)} parts",
                           parsed.parts[1].pos)
-    return _values(parsed.parts[0])[1][-1]
+    return parsed.parts[0]
+
+
+def _single_value(parsed: ParsedAnswer) -> Any:
+    return _values(_one_part(parsed))[1][-1]
 
 
 def _equation(chain: Chain, q: Question) -> Any:
@@ -259,11 +266,9 @@ def _shape(parsed: ParsedAnswer) -> tuple:
 
 def _check_expression(q: Question, parsed: ParsedAnswer, text: str, opts: Options,
                       part: str = "") -> Verdict:
-    label, values = _values(parsed.parts[0]) if len(parsed.parts) == 1 else (None, None)
-    if values is None:
-        raise AnswerError("tuple.arity", f"expected one value, got {len(parsed.parts)} parts",
-                          parsed.parts[1].pos)
-    return _judge_values(q, values, text, opts, part, _link_texts(parsed.parts[0], label))
+    chain = _one_part(parsed)
+    label, values = _values(chain)
+    return _judge_values(q, values, text, opts, part, _link_texts(chain, label))
 
 
 def _link_texts(chain: Chain, label: str | None) -> list[str]:
@@ -411,15 +416,14 @@ def _prove(q: Question, pairs: list[tuple[Any, Any]], opts: Options) -> list[Pro
 
 
 def _check_equation(q: Question, parsed: ParsedAnswer, text: str, opts: Options) -> Verdict:
-    if len(parsed.parts) != 1:
-        raise AnswerError("tuple.arity", "expected one equation", parsed.parts[1].pos)
-    *links, cand = _equations(parsed.parts[0], q)
+    chain = _one_part(parsed, "equation")
+    *links, cand = _equations(chain, q)
     verdict = _judge_equation(q, cand, text, opts)
     false_links = [k for k, link in enumerate(links)
                    if _judge_equation(q, link, text, opts).status is Status.NOT_EQUIVALENT]
     if not false_links:
         return verdict
-    rhs_texts = parsed.parts[0].texts[1:]  # "lhs = step = ... = answer": the steps as written
+    rhs_texts = chain.texts[1:]  # "lhs = step = ... = answer": the steps as written
     shown = [rhs_texts[k] if k < len(rhs_texts) else sp.latex(getattr(links[k], "rhs", links[k]))
              for k in false_links]
     evidence = dict(verdict.evidence, false_links=shown)
@@ -490,7 +494,7 @@ def _check_exact(q: Question, parsed: ParsedAnswer, text: str, opts: Options,
         same = len(got) == len(want) and all(sp.simplify(a - b) == 0 for a, b in zip(got, want))
         wrong = known_wrong(q)
     else:
-        got = _single_value(parsed, part)
+        got = _single_value(parsed)
         want = reference(q, part)
         if not getattr(got, "is_number", False):
             raise AnswerError("parse.syntax", "the answer to this question is a number", 0)

@@ -399,7 +399,7 @@ def _as_expr(x: Any, ctx: Context, what: str) -> Any:
     """LaTeX (through derive's parser) or SymPy -> a SymPy object over ``ctx``'s symbols."""
     if isinstance(x, str):
         try:
-            return _single_value(parse_answer(x, ctx), "")
+            return _single_value(parse_answer(x, ctx))
         except AnswerError as exc:
             caret = ("" if exc.position is None
                      else f"\n    {x}\n    {' ' * exc.position}^")

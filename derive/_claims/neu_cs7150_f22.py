@@ -53,6 +53,14 @@ def _trajectory(make_opt: Callable, scale: float) -> torch.Tensor:
     return torch.stack(rows)
 
 
+def _little_effect(gap: float, optimiser: str) -> bool:
+    """Below LITTLE: little effect; above LARGE: a large one; between: refuse to decide."""
+    if LITTLE <= gap <= LARGE:
+        raise RuntimeError(f"{optimiser} gap {gap} between the thresholds: the claim is not "
+                           f"settled")
+    return gap < LITTLE
+
+
 def _gap(a: torch.Tensor, b: torch.Tensor) -> float:
     moved = (a - a[0]).norm(dim=1).max()
     return float((a - b).norm(dim=1).max() / moved)
@@ -87,9 +95,7 @@ def momentum_divide_loss() -> Settlement:
     gap = _gap(plain, divided)
     moved = float((plain[-1] - plain[0]).norm())
     moved_div = float((divided[-1] - divided[0]).norm())
-    holds = gap < LITTLE
-    if not holds and gap <= LARGE:
-        raise RuntimeError(f"momentum gap {gap} between the thresholds: the claim is not settled")
+    holds = _little_effect(gap, "momentum")
     return Settlement(
         holds, "counterexample",
         f"SGD with momentum keeps a velocity v <- mu v + grad L and steps theta <- theta - eta v; "
@@ -111,9 +117,7 @@ def adam_divide_loss() -> Settlement:
     # with eps = 0 Adam's step m_hat / sqrt(v_hat) is exactly scale invariant
     adam0 = lambda ps: torch.optim.Adam(ps, lr=LR, eps=0.0)  # noqa: E731
     gap0 = _gap(_trajectory(adam0, 1.0), _trajectory(adam0, 0.1))
-    holds = gap < LITTLE
-    if not holds and gap <= LARGE:
-        raise RuntimeError(f"Adam gap {gap} between the thresholds: the claim is not settled")
+    holds = _little_effect(gap, "Adam")
     return Settlement(
         holds, "computation",
         f"Adam steps by eta m_hat / (sqrt(v_hat) + eps), with m_hat and v_hat running averages of "
