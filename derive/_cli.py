@@ -107,14 +107,19 @@ def _bank(args: argparse.Namespace):
     return load_bank(path), path
 
 
+def _options(args: argparse.Namespace, bank: Any, path: str) -> Any:
+    """The check options of ``derive check`` and ``derive grade`` (the device is checked once)."""
+    from ._check import Options
+    return Options(seed=args.seed, device=args.device, proof_timeout=args.timeout, bank=bank,
+                   bank_path=path)
+
+
 def _check(args: argparse.Namespace) -> int:
-    from ._check import Options, check_question
+    from ._check import check_question
     bank, path = _bank(args)
     q = bank.question(args.question)
     answer = sys.stdin.read() if args.answer == "-" else args.answer
-    v = check_question(q, answer, Options(seed=args.seed, device=args.device,
-                                          proof_timeout=args.timeout, bank=bank,
-                                          bank_path=path))
+    v = check_question(q, answer, _options(args, bank, path))
     if args.json:
         print(v.to_json())
     else:
@@ -133,9 +138,10 @@ def _grade(args: argparse.Namespace) -> int:
     """One verdict per input line; a bad line is reported and skipped, never fatal."""
     from collections import Counter
 
-    from ._check import Options, check_question
+    from ._check import check_question
     from ._errors import UnknownQuestion
     bank, path = _bank(args)
+    opts = _options(args, bank, path)
     src = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
     lines = src.read().splitlines()
     if src is not sys.stdin:
@@ -160,9 +166,7 @@ def _grade(args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 counts["skipped"] += 1
                 continue
-            v = check_question(q, answer, Options(seed=args.seed, device=args.device,
-                                                  proof_timeout=args.timeout, bank=bank,
-                                                  bank_path=path))
+            v = check_question(q, answer, opts)
             counts[v.status.value] += 1
             extra = {k: val for k, val in item.items() if k not in ("question", "answer")}
             print(json.dumps({**extra, **v.to_dict()}), file=out, flush=True)

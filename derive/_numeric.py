@@ -313,10 +313,10 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
     pair_seen = [[0] * n for _ in range(n)]
     total_points = 0
     ref_err: float | None = None
+    # round 0 at the smallest dimensions, so that a counterexample is as small as it can be
+    # (the first one found is the one reported); later rounds at random sizes
+    smallest = {s.name: int((s.bounds or DEFAULT_DIMS)[0]) for s in ctx.dims}
     for r in range(rounds):
-        # round 0 at the smallest dimensions, so that a counterexample is as small as it
-        # can be (the first one found is the one reported); later rounds at random sizes
-        smallest = {s.name: int((s.bounds or DEFAULT_DIMS)[0]) for s in ctx.dims}
         sample = draw(ctx, batch=batch, gen=gen, device=dev, dims=smallest if r == 0 else None)
         env = sample.env
         ref_val = evaluate(ref_fn, env)
