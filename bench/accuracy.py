@@ -134,7 +134,7 @@ def summarise(rows: list[dict], tool: str) -> dict:
 def main() -> None:
     a = C.args(__doc__.splitlines()[0])
     import derive
-    from derive._sandbox import shared_worker
+    from derive.judge.sandbox import shared_worker
 
     bank = derive.load_bank()
     cases, skipped = load_cases(bank)
@@ -145,7 +145,7 @@ def main() -> None:
           f"(question not in the bank), {len(bank.questions)} bank questions")
 
     # Warm-up, not timed: derive's first call starts its worker process (python -m
-    # derive._sandbox, which imports sympy and the bank); torch loads on the first
+    # derive.judge.sandbox, which imports sympy and the bank); torch loads on the first
     # numeric check. Math-Verify's first parse builds its regexes and ANTLR parser.
     mv = MathVerify(bank)
     t = C.now()

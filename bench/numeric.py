@@ -5,7 +5,7 @@
 For every expression question in the bank that has vector, matrix or family
 symbols (ucb-cs182-sp22/1, neu-cs7150-f22/4.W and 4.x, tum-in2346-ss22/2.3, ...),
 and n in 10, 100, 1000 (every dim symbol set to n), one batch of points is drawn
-with derive's own sampler (``derive._numeric.draw``) and the question's
+with derive's own sampler (``derive.judge.numeric.draw``) and the question's
 reference expression is evaluated at those points by
 
   (a) SymPy: the reference instantiated at n (every vector and matrix an explicit
@@ -103,7 +103,7 @@ _SYM_RE = re.compile(r"^(.+)\[(\d+),(\d+)\]$")
 
 def instantiate(ref: Any, ctx, dims: dict[str, int]) -> Any:
     """The reference at fixed dims, every vector/matrix/family an explicit matrix of
-    scalar symbols named ``W[i,j]`` (derive._symbolic.explicit names them ``W_ij``,
+    scalar symbols named ``W[i,j]`` (derive.judge.symbolic.explicit names them ``W_ij``,
     which collide from 10 on: see the report)."""
     import sympy as sp
     mapping: dict[Any, Any] = {}
@@ -254,7 +254,7 @@ def run_numpy(ref, q, dims, sample, cfg: Cfg) -> dict:
 
 def run_torch(fn, sample, cfg: Cfg, device: str) -> dict:
     import torch
-    from derive._torch_eval import evaluate
+    from derive.judge.torch_eval import evaluate
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     env = sample.env
     reps, first = 0, None
@@ -297,8 +297,8 @@ def _max_diff(a: Any, b: Any) -> float:
 def to_device(sample, device):
     """The same points, on another device (for CUDA)."""
     import torch
-    from derive._numeric import Sample
-    from derive._torch_eval import Env
+    from derive.judge.numeric import Sample
+    from derive.judge.torch_eval import Env
     dev = torch.device(device)
     env = Env({k: (v.to(dev) if isinstance(v, torch.Tensor) else v)
                for k, v in sample.env.items()}, batch=sample.env.batch, device=dev,
@@ -309,9 +309,10 @@ def to_device(sample, device):
 # --- many answers in one batch ----------------------------------------------------------------
 
 def compare_batching(bank, qs, cfg: Cfg) -> list[dict]:
-    from derive._check import _values, reference
-    from derive._numeric import compare
-    from derive._parser import parse_answer
+    from derive.judge.check import reference
+    from derive.notation.answer import values
+    from derive.judge.numeric import compare
+    from derive.notation.parser import parse_answer
     out = []
     for q in qs:
         exprs = []
@@ -319,14 +320,14 @@ def compare_batching(bank, qs, cfg: Cfg) -> list[dict]:
             try:
                 parsed = parse_answer(f.latex, q.context)
                 if len(parsed.parts) == 1:
-                    exprs.append(_values(parsed.parts[0])[1][-1])
+                    exprs.append(values(parsed.parts[0])[1][-1])
             except Exception:
                 continue
         if len(exprs) < 2:
             continue
         try:
             ref = reference(q)
-            compare(q, ref, exprs[:1], seed=0, device="cpu")   # warm: definitions, caches
+            compare(q, ref, exprs[:1], seed=0, device="cpu", definition=q.ground_truth())   # warm: definitions, caches
         except Exception as exc:
             out.append({"question": q.id, "status": "error", "detail": f"{type(exc).__name__}: {exc}"})
             continue
@@ -337,11 +338,11 @@ def compare_batching(bank, qs, cfg: Cfg) -> list[dict]:
                 with C.budget(60.0 if not cfg.quick else 10.0):
                     for _ in range(cfg.compare_reps):   # interleaved: batched, then separate
                         t = C.now()
-                        compare(q, ref, es, seed=0, device="cpu")
+                        compare(q, ref, es, seed=0, device="cpu", definition=q.ground_truth())
                         tb.append(C.now() - t)
                         t = C.now()
                         for e in es:
-                            compare(q, ref, [e], seed=0, device="cpu")
+                            compare(q, ref, [e], seed=0, device="cpu", definition=q.ground_truth())
                         ts.append(C.now() - t)
             except C.BudgetExceeded:
                 if not tb or not ts:
@@ -361,9 +362,9 @@ def main() -> None:
     cfg = Cfg(a.quick)
     import torch
     import derive
-    from derive._check import reference
-    from derive._numeric import draw
-    from derive._torch_eval import compile_expr
+    from derive.judge.check import reference
+    from derive.judge.numeric import draw
+    from derive.judge.torch_eval import compile_expr
 
     torch.set_num_threads(torch.get_num_threads())
     has_cuda = torch.cuda.is_available()

@@ -5,7 +5,7 @@
 Each case is a piece of exam notation (``^\\top``, ``\\mathbf{1}_n``, sums without
 bounds, ``w_i^*``, ...) with the symbols a question declares. Both parsers read it:
 
-* derive: ``derive._parser.parse_answer(latex, ctx)`` with the question's Context
+* derive: ``derive.notation.grammar.parse_answer(latex, ctx)`` with the question's Context
   (a bank question's, or one declared here), in this process (no worker);
 * latex2sympy2_extended: ``latex2sympy(latex, conversion_config=
   ConversionConfig(lowercase_symbols=False))`` (its default lowercases every
@@ -38,7 +38,7 @@ import sympy as sp
 
 
 def contexts(bank) -> dict[str, Any]:
-    from derive._symbols import Context, SymbolSpec as S
+    from derive.notation.symbols import Context, SymbolSpec as S
     out = {
         "vectors": Context([
             S("n", "dim"), S("m", "dim"),
@@ -133,7 +133,7 @@ def cases() -> list[Case]:
 # --- the two parsers ----------------------------------------------------------------------
 
 def derive_parse(latex: str, ctx) -> Any:
-    from derive._parser import parse_answer
+    from derive.notation.parser import parse_answer
     parsed = parse_answer(latex, ctx)
     if len(parsed.parts) != 1:
         return sp.Tuple(*[p.items[-1] for p in parsed.parts])

@@ -9,6 +9,12 @@ The public names load on first use (PEP 562), so ``import derive`` is cheap: it 
 neither SymPy nor torch until a name is touched (the pytest plugin, which every pytest
 run in an environment with derive loads, costs nothing), and torch only when a numeric
 check starts.
+
+The package's folders are the stages of the pipeline (docs/architecture.md):
+``notation`` reads LaTeX, ``bank`` holds the questions, ``judge`` decides, ``validate``
+re-checks the bank, ``publish`` writes booklets; ``testing`` is the public property-testing
+API and ``cli`` the command line. Each imports only the stages below it (the contracts in
+pyproject.toml, checked by ``lint-imports``).
 """
 from __future__ import annotations
 
@@ -16,22 +22,25 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "check": "_check",
-    "Verdict": "_verdict", "Status": "_verdict", "Counterexample": "_verdict",
-    "REASONS": "_verdict",
-    "load_bank": "_bank", "Bank": "_bank", "Exam": "_bank", "Question": "_bank",
-    "Claim": "_bank", "Form": "_bank",
-    "DeriveError": "_errors", "BankError": "_errors", "AnswerError": "_errors",
-    "UnknownQuestion": "_errors", "DeviceError": "_errors",
+    "check": "judge.check",
+    "Verdict": "judge.verdict", "Status": "judge.verdict", "Counterexample": "judge.verdict",
+    "REASONS": "judge.verdict",
+    "load_bank": "bank.loader", "Bank": "bank.loader", "Exam": "bank.loader",
+    "Question": "bank.loader", "Claim": "bank.loader", "Form": "bank.loader",
+    "definition": "bank.registry", "settles": "bank.registry", "Settlement": "bank.registry",
+    "Definition": "bank.registry",
+    "DeriveError": "errors", "BankError": "errors", "AnswerError": "errors",
+    "UnknownQuestion": "errors", "DeviceError": "errors",
 }
 __all__ = list(_EXPORTS)
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # for type checkers and IDEs
-    from ._bank import Bank, Claim, Exam, Form, Question, load_bank  # noqa: F401
-    from ._check import check  # noqa: F401
-    from ._errors import AnswerError, BankError, DeriveError, DeviceError, UnknownQuestion  # noqa: F401,E501
-    from ._verdict import REASONS, Counterexample, Status, Verdict  # noqa: F401
+    from .bank.loader import Bank, Claim, Exam, Form, Question, load_bank  # noqa: F401
+    from .bank.registry import Definition, Settlement, definition, settles  # noqa: F401
+    from .errors import AnswerError, BankError, DeriveError, DeviceError, UnknownQuestion  # noqa: F401,E501
+    from .judge.check import check  # noqa: F401
+    from .judge.verdict import REASONS, Counterexample, Status, Verdict  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -1,6 +1,6 @@
 """``python -m derive``: the same as the ``derive`` command."""
 import sys
 
-from ._cli import main
+from .cli import main
 
 sys.exit(main())

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 import derive
-from derive._check import Options
-from derive._validate import validate_claim, validate_question
+from derive.judge.check import Options
+from derive.validate.run import validate_claim, validate_question
 
 BANK = derive.load_bank()
 

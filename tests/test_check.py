@@ -14,8 +14,8 @@ import pytest
 
 import derive
 from derive import Status
-from derive._check import Options, check_question
-from derive._sandbox import Worker
+from derive.judge.check import Options, check_question
+from derive.judge.sandbox import Worker
 
 JAC = "ucb-cs182-sp22/1"
 L1 = "stanford-cs230-sp21/4.ii"
@@ -153,7 +153,7 @@ def test_timeout_is_undecided_and_the_tool_keeps_working():
 
 
 def test_worker_limits():
-    from derive._sandbox import MemoryLimit, Timeout, WorkerCrashed
+    from derive.judge.sandbox import MemoryLimit, Timeout, WorkerCrashed
     worker = Worker(memory_mb=400)
     try:
         with pytest.raises(Timeout):

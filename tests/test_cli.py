@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from derive._cli import main
+from derive.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST = "uw-cse493g1-sp23/3.2"
@@ -103,7 +103,28 @@ def test_validate_fails_on_a_wrong_reference(tmp_path):
     text = f.read_text()
     assert "reference = '\\sqrt{2-2D_C}'" in text
     f.write_text(text.replace("reference = '\\sqrt{2-2D_C}'", "reference = '\\sqrt{2+2D_C}'"))
-    assert main(["--bank", str(bank), "validate", DIST, "-q"]) == 1
+    assert main(["--no-builtin-bank", "--bank", str(bank), "validate", DIST, "-q"]) == 1
+
+
+def test_a_bank_folder_adds_to_the_builtin_one(tmp_path, capsys):
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    (bank / "x-1.toml").write_text('exam = "x-1"\ntitle = "t"\n[[question]]\nid = "x-1/1"\n'
+                                   'number = "1"\nkind = "count"\ntext = "t"\n'
+                                   'reference = "3"\n')
+    assert main(["--bank", str(bank), "list"]) == 0
+    out = capsys.readouterr().out
+    assert "x-1/1" in out and "ucb-cs182-sp22/1" in out
+
+
+def test_the_same_exam_in_two_banks_names_both_files(tmp_path, capsys):
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    shutil.copy(ROOT / "answers" / "uw-cse493g1-sp23.toml", bank)
+    assert main(["--bank", str(bank), "list"]) == 2
+    err = capsys.readouterr().err
+    assert str(bank / "uw-cse493g1-sp23.toml") in err
+    assert str(ROOT / "answers" / "uw-cse493g1-sp23.toml") in err
 
 
 def test_validate_one_claim(capsys):

@@ -6,8 +6,8 @@ import torch
 
 import derive
 from derive import Status
-from derive._errors import DeviceError
-from derive._numeric import resolve_device
+from derive.errors import DeviceError
+from derive.judge.numeric import resolve_device
 
 CUDA = torch.cuda.is_available()
 JAC = "ucb-cs182-sp22/1"

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from derive._verdict import REASONS
+from derive.judge.verdict import REASONS
 
 ROOT = Path(__file__).resolve().parent.parent
 

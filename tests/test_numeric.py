@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import derive
-from derive._numeric import _definition_expr, draw
-from derive._torch_eval import evaluate
+from derive.judge.numeric import derived_closure, draw
+from derive.judge.torch_eval import evaluate
 
 BANK = derive.load_bank()
 FAMILIES = [(q.id, s.name) for q in BANK.questions.values() for s in q.context.specs
@@ -20,7 +20,7 @@ def test_derived_family_matches_row_by_row(qid, name):
     ctx = q.context
     sample = draw(ctx, batch=8, gen=torch.Generator().manual_seed(3), device=torch.device("cpu"))
     spec = next(s for s in ctx.specs if s.name == name)
-    d, fn = _definition_expr(spec, ctx)
+    d, fn = derived_closure(spec, ctx)
     env = sample.env
     n = sample.values[name].shape[1]
     rows = []

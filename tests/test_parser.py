@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from derive._errors import AnswerError
-from derive._parser import parse_answer
-from derive._symbols import Context, SymbolSpec
+from derive.errors import AnswerError
+from derive.notation.parser import parse_answer
+from derive.notation.symbols import Context, SymbolSpec
 
 S = SymbolSpec
 CTX = Context([

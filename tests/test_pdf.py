@@ -1,4 +1,4 @@
-"""Tests for derive._pdf (solution booklets) and derive._latex_text (LaTeX -> Typst).
+"""Tests for derive.publish.booklet (solution booklets) and derive.publish.latex_text (LaTeX -> Typst).
 
 Most tests render booklets from a *green report made here* (every record
 passing), so that they test typesetting, not the bank's current state, and run
@@ -26,11 +26,11 @@ pypdf = pytest.importorskip("pypdf")
 typst = pytest.importorskip("typst")
 
 from derive import load_bank
-from derive._latex_text import latex_math_to_typst, typst_markup
-from derive._errors import DeriveError
-from derive._pdf import (BookletError, booklet_ok, build_booklet, build_cli, compile_typst,
+from derive.publish.latex_text import latex_math_to_typst, typst_markup
+from derive.errors import DeriveError
+from derive.publish.booklet import (BookletError, booklet_ok, build_booklet, build_cli, compile_typst,
                          load_report, reference_math, render_typst)
-from derive._validate import ClaimRecord, FormResult, Record, Report
+from derive.validate.run import ClaimRecord, FormResult, Record, Report
 
 BANK = load_bank()
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -125,7 +125,7 @@ def test_every_reference_is_typeset_by_typst_math_and_compiles():
 
 @pytest.mark.slow
 def test_every_exam_builds_from_a_real_report():
-    from derive._validate import validate
+    from derive.validate.run import validate
     path = os.environ.get("DERIVE_PDF_REPORT")
     report = load_report(path) if path else validate(BANK, None)
     for exam in BANK.exams:
@@ -214,7 +214,7 @@ def test_bad_report_file(tmp_path):
 
 
 def test_latex_engine_without_pdflatex_names_the_package(tmp_path, monkeypatch):
-    from derive import _cli
+    from derive import cli as _cli
     monkeypatch.setattr(shutil, "which", lambda name: None)
     rc = _cli.main(["pdf", "ucb-cs182-sp22", "-o", str(tmp_path / "x.pdf"), "--engine", "latex"])
     assert rc == 2
@@ -333,7 +333,7 @@ def test_all_bank_prose_compiles():
 
 
 def test_every_table_entry_compiles():
-    from derive import _latex_text as lt
+    from derive.publish import latex_text as lt
     atoms = [*lt.SYMBOLS.values(), *lt.OPERATORS.values(), *lt.BLACKBOARD.values()]
     calls = [f"{f}(x)" for f in lt.ONE_ARG.values()] + [f"{f}(x, y)" for f in lt.TWO_ARG.values()]
     body = " ".join(f"a {x} b" for x in atoms if x.strip() and x.strip() != "\\")

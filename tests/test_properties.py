@@ -2,7 +2,7 @@
 
 Each reference (and each accepted form) is read from the loaded bank, so these tests
 follow the bank; each definition below is written here, independently of the bank's
-own ``derive/_definitions``, as the function a student was asked to differentiate.
+own exam code (``answers/<exam>.py``), as the function a student was asked to differentiate.
 Every known wrong form of these questions must be caught: a property test that cannot
 fail proves nothing.
 

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import derive
-from derive._errors import AnswerError
-from derive._parser import parse_answer
+from derive.errors import AnswerError
+from derive.notation.parser import parse_answer
 
 BANK = derive.load_bank()
 PIECES = [

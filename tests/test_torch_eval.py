@@ -8,7 +8,7 @@ import pytest
 import sympy as sp
 import torch
 
-from derive._torch_eval import Env, compile_expr, evaluate
+from derive.judge.torch_eval import Env, compile_expr, evaluate
 
 N = 4
 x = sp.MatrixSymbol("x", N, 1)

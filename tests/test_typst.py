@@ -1,4 +1,4 @@
-"""Tests for derive._typst: SymPy -> Typst math printing.
+"""Tests for derive.publish.typst: SymPy -> Typst math printing.
 
 Every expected string is also compiled with the ``typst`` wheel, so the
 table doubles as a check that the printer emits valid Typst.
@@ -20,7 +20,7 @@ from sympy.matrices.expressions import (Adjoint, Determinant, DiagMatrix,
 
 from sympy.core.sympify import SympifyError
 
-from derive._typst import TypstPrinter, typst_math
+from derive.publish.typst import TypstPrinter, typst_math
 
 typst = pytest.importorskip("typst")
 

@@ -1,0 +1,325 @@
+"""The answer bank: one TOML file per exam, loaded as data.
+
+A bank is a folder; an exam is ``<exam>.toml`` plus, optionally, ``<exam>.py`` beside
+it with the exam's code (its definitions and claim settlers, see
+:mod:`derive.bank.registry`). Loading reads the TOML only: an exam's Python file runs
+the first time one of its names is needed. Banks add up: the built-in bank, then
+every folder in ``$DERIVE_BANK`` (a path list) and every folder passed to
+:func:`load_bank`; the same exam id in two places is a :class:`BankError` naming both
+files. The format is documented in docs/bank-format.md; :func:`load_bank` rejects
+unknown keys and missing ones with the file, the question id and the key.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..errors import BankError, UnknownQuestion
+from ..notation.declare import DeclarationError, make_context, spec
+from ..notation.symbols import Context, SymbolSpec
+from .registry import Definition, Settlement, definition_of, settler_of
+
+ANSWER_KINDS = ("expression", "equation", "tuple", "count", "shape")
+
+
+@dataclass(frozen=True)
+class Form:
+    """An accepted alternative, or a known wrong answer with its misconception."""
+
+    latex: str
+    label: str | None = None
+    misconception: str | None = None
+    feedback: str | None = None
+    reason: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """One labelled part of a tuple answer (``\\hat y_1 = 2, \\hat y_2 = 0``)."""
+
+    name: str
+    reference: str
+    asked: tuple[str, ...] = ()
+    kind: str = "expression"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    exam: str
+    number: str
+    kind: str
+    text: str
+    reference: str
+    symbols: tuple[SymbolSpec, ...] = ()
+    asked: tuple[str, ...] = ()
+    points: float | None = None
+    definition: str | None = None
+    target: str | None = None
+    parts: tuple[Part, ...] = ()
+    avoid_zero: tuple[str, ...] = ()
+    accept: tuple[Form, ...] = ()
+    reject: tuple[Form, ...] = ()
+    solution: str = ""
+    errata: tuple[str, ...] = ()
+    verify: str = ""
+    file: str = ""
+    code: str = ""      # the exam's .py beside its TOML, or ""
+
+    @functools.cached_property
+    def context(self) -> Context:
+        asked = {"": self.asked} if self.asked else {}
+        for p in self.parts:
+            asked[p.name] = p.asked
+        try:
+            return make_context(list(self.symbols), asked)
+        except DeclarationError as exc:
+            raise BankError(str(exc), file=self.file, question=self.id, key="symbols") from None
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def ground_truth(self) -> Definition | None:
+        """The question's definition from its exam's code (imported on first use)."""
+        if not self.definition:
+            return None
+        return definition_of(self.code, self.definition, question=self.id, file=self.file)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A tier-2 statement that derive settles by proof or counterexample."""
+
+    id: str
+    exam: str
+    statement: str
+    settle: str
+    exam_key: Any = None
+    note: str = ""
+    file: str = ""
+    code: str = ""
+
+    def settler(self):
+        """The settler from the exam's code (imported on first use)."""
+        return settler_of(self.code, self.settle, claim=self.id, file=self.file)
+
+    def settle_now(self) -> Settlement:
+        return self.settler()()
+
+
+@dataclass(frozen=True)
+class Exam:
+    id: str
+    title: str
+    source: str = ""
+    key: str = ""
+    questions: tuple[Question, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    errata: tuple[str, ...] = ()   # errata about parts of the exam that are not questions here
+    file: str = ""
+    code: str = ""
+
+
+@dataclass
+class Bank:
+    exams: dict[str, Exam] = field(default_factory=dict)
+    dirs: tuple[str, ...] = ()     # the folders it was loaded from, in order
+
+    @functools.cached_property
+    def questions(self) -> dict[str, Question]:
+        return {q.id: q for e in self.exams.values() for q in e.questions}
+
+    @functools.cached_property
+    def claims(self) -> dict[str, Claim]:
+        return {c.id: c for e in self.exams.values() for c in e.claims}
+
+    def question(self, qid: str) -> Question:
+        try:
+            return self.questions[qid]
+        except KeyError:
+            close = [q for q in self.questions if q.startswith(qid.split("/")[0])]
+            hint = f"; this exam has {', '.join(close[:8])}" if close else ""
+            raise UnknownQuestion(f"no question {qid!r} in the bank{hint}") from None
+
+    def select(self, what: str | None) -> list[Question]:
+        """All questions, one exam's, or one question."""
+        if not what:
+            return list(self.questions.values())
+        if what in self.exams:
+            return list(self.exams[what].questions)
+        return [self.question(what)]
+
+
+# --- loading ------------------------------------------------------------------------
+
+_EXAM_KEYS = {"exam", "title", "source", "key", "question", "claim", "errata"}
+_Q_REQUIRED = {"id", "number", "kind", "text"}
+_Q_KEYS = _Q_REQUIRED | {"reference", "symbols", "asked", "points", "definition", "target",
+                         "parts", "avoid_zero", "accept", "reject", "solution", "errata",
+                         "verify"}
+_FORM_KEYS = {"latex", "label", "misconception", "feedback", "reason", "note"}
+_PART_KEYS = {"name", "reference", "asked", "kind"}
+_CLAIM_KEYS = {"id", "statement", "settle", "exam_key", "note"}
+
+
+def builtin_dir() -> Path:
+    """The built-in bank: the checkout's answers/, or the copy installed in the package."""
+    here = Path(__file__).resolve().parent.parent
+    for cand in (here.parent / "answers", here / "answers"):
+        if cand.is_dir() and any(cand.glob("*.toml")):
+            return cand
+    raise BankError("cannot find the built-in answer bank", file=str(here))
+
+
+def bank_dirs(extra: str | Path | Sequence[str | Path] | None = None, *,
+              builtin: bool = True) -> tuple[str, ...]:
+    """The folders of the bank in use: built-in (unless ``builtin=False``), then
+    ``$DERIVE_BANK``, then ``extra``."""
+    out = [str(builtin_dir())] if builtin else []
+    env = os.environ.get("DERIVE_BANK")
+    if env:
+        out += [p for p in env.split(os.pathsep) if p]
+    if extra:
+        out += [str(extra)] if isinstance(extra, (str, Path)) else [str(p) for p in extra]
+    seen: list[str] = []
+    for d in out:
+        r = str(Path(d).resolve())
+        if r not in seen:
+            seen.append(r)
+    return tuple(seen)
+
+
+def load_bank(directory: str | Path | Sequence[str | Path] | None = None, *,
+              builtin: bool = True) -> Bank:
+    """Load the bank: the built-in exams plus those in ``$DERIVE_BANK`` and ``directory``
+    (one folder or several). ``builtin=False`` leaves the built-in exams out (to try an
+    edited copy of one)."""
+    return load_dirs(bank_dirs(directory, builtin=builtin))
+
+
+@functools.lru_cache(maxsize=8)
+def load_dirs(dirs: tuple[str, ...]) -> Bank:
+    """Load exactly these folders (resolved paths, in order): no built-in, no $DERIVE_BANK."""
+    bank = Bank(dirs=tuple(dirs))
+    for d in dirs:
+        root = Path(d)
+        if not root.is_dir():
+            raise BankError("not a folder", file=d)
+        for path in sorted(root.glob("*.toml")):
+            exam = load_exam(path)
+            if exam.id in bank.exams:
+                raise BankError(f"exam {exam.id!r} is defined twice: here and in "
+                                f"{bank.exams[exam.id].file}", file=str(path), key="exam")
+            bank.exams[exam.id] = exam
+    return bank
+
+
+def load_exam(path: Path) -> Exam:
+    f = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise BankError(f"not valid TOML: {exc}", file=f) from None
+    except UnicodeDecodeError as exc:
+        raise BankError(f"not UTF-8 text: {exc}", file=f) from None
+    _keys(data, _EXAM_KEYS, {"exam", "title"}, f, None, "")
+    exam_id = data["exam"]
+    if path.stem != exam_id:
+        raise BankError(f"file name must be {exam_id}.toml", file=f, key="exam")
+    code_path = path.with_suffix(".py")
+    code = str(code_path) if code_path.is_file() else ""
+    questions = tuple(_question(q, exam_id, f, code) for q in data.get("question", []))
+    seen: set[str] = set()
+    for q in questions:
+        if q.id in seen:
+            raise BankError("duplicate id", file=f, question=q.id, key="id")
+        seen.add(q.id)
+    claims = tuple(_claim(c, exam_id, f, code) for c in data.get("claim", []))
+    return Exam(exam_id, data["title"], data.get("source", ""), data.get("key", ""),
+                questions, claims, _strs(data.get("errata", []), f, exam_id, "errata"),
+                f, code)
+
+
+def _keys(d: Any, allowed: set[str], required: set[str], f: str, qid: str | None,
+          where: str) -> None:
+    if not isinstance(d, dict):
+        raise BankError("expected a table", file=f, question=qid, key=where or None)
+    for k in d:
+        if k not in allowed:
+            raise BankError(f"unknown key (allowed: {', '.join(sorted(allowed))})", file=f,
+                            question=qid, key=f"{where}{k}")
+    for k in required:
+        if k not in d:
+            raise BankError("missing", file=f, question=qid, key=f"{where}{k}")
+
+
+def _strs(v: Any, f: str, qid: str, key: str) -> tuple[str, ...]:
+    if isinstance(v, str):
+        return (v,)
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise BankError("expected a string or a list of strings", file=f, question=qid, key=key)
+    return tuple(v)
+
+
+def _question(d: dict, exam: str, f: str, code: str) -> Question:
+    qid = d.get("id", "?")
+    _keys(d, _Q_KEYS, _Q_REQUIRED, f, qid, "")
+    if not qid.startswith(exam + "/"):
+        raise BankError(f"id must start with {exam}/", file=f, question=qid, key="id")
+    kind = d["kind"]
+    if kind not in ANSWER_KINDS:
+        raise BankError(f"unknown kind {kind!r} (known: {', '.join(ANSWER_KINDS)})", file=f,
+                        question=qid, key="kind")
+    symbols = []
+    table = d.get("symbols") or {}
+    if not isinstance(table, dict):
+        raise BankError("expected a table of symbols", file=f, question=qid, key="symbols")
+    for name, s in table.items():
+        try:
+            symbols.append(spec(name, s))
+        except DeclarationError as exc:
+            raise BankError(exc.message, file=f, question=qid,
+                            key=f"symbols.{name}.{exc.key}" if exc.key else f"symbols.{name}"
+                            ) from None
+    parts = []
+    for k, p in enumerate(d.get("parts", [])):
+        _keys(p, _PART_KEYS, {"name", "reference"}, f, qid, f"parts[{k}].")
+        parts.append(Part(p["name"], p["reference"],
+                          _strs(p.get("asked", []), f, qid, f"parts[{k}].asked"),
+                          p.get("kind", "expression")))
+    if kind == "tuple" and not parts:
+        raise BankError("a tuple question needs parts", file=f, question=qid, key="parts")
+    if kind != "tuple" and "reference" not in d:
+        raise BankError("missing", file=f, question=qid, key="reference")
+    if kind == "equation" and "target" not in d:
+        raise BankError("an equation question names the target it solves for", file=f,
+                        question=qid, key="target")
+
+    def forms(key: str) -> tuple[Form, ...]:
+        out = []
+        for k, x in enumerate(d.get(key, [])):
+            _keys(x, _FORM_KEYS, {"latex"}, f, qid, f"{key}[{k}].")
+            out.append(Form(**x))
+        return tuple(out)
+
+    return Question(
+        id=qid, exam=exam, number=str(d["number"]), kind=kind, text=d["text"].strip(),
+        reference=d.get("reference", ", ".join(p.reference for p in parts)),
+        symbols=tuple(symbols), asked=_strs(d.get("asked", []), f, qid, "asked"),
+        points=d.get("points"), definition=d.get("definition"), target=d.get("target"),
+        parts=tuple(parts), avoid_zero=_strs(d.get("avoid_zero", []), f, qid, "avoid_zero"),
+        accept=forms("accept"), reject=forms("reject"), solution=d.get("solution", "").strip(),
+        errata=_strs(d.get("errata", []), f, qid, "errata"), verify=d.get("verify", ""),
+        file=f, code=code)
+
+
+def _claim(d: dict, exam: str, f: str, code: str) -> Claim:
+    cid = d.get("id", "?")
+    _keys(d, _CLAIM_KEYS, {"id", "statement", "settle"}, f, cid, "")
+    return Claim(cid, exam, d["statement"].strip(), d["settle"], d.get("exam_key"),
+                 d.get("note", ""), f, code)

@@ -1,0 +1,274 @@
+"""The ``derive`` command line. See docs/cli.md.
+
+    derive check ID LATEX [--json] [--seed N] [--device cpu|cuda] [--timeout S]
+    derive list [EXAM]
+    derive show ID
+    derive validate [EXAM|ID|CLAIM] [--json FILE] [--no-claims]
+    derive grade ANSWERS.jsonl [-o VERDICTS.jsonl]
+    derive pdf EXAM -o FILE.pdf | derive pdf --all -o DIR/
+
+Exit codes: 0 success (check: the answer is equivalent); 1 the answer is not
+equivalent / validation failed; 2 usage or bank error; 3 undecided; 4 invalid answer.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from typing import Any, Sequence
+
+from .bank.loader import load_bank
+from .errors import DeriveError
+from .judge.verdict import Status
+
+EXIT = {Status.EQUIVALENT: 0, Status.NOT_EQUIVALENT: 1, Status.UNDECIDED: 3,
+        Status.INVALID: 4}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "cmd", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except DeriveError as exc:
+        print(f"derive: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # derive list | head
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="derive", description="Check LaTeX answers to "
+                                "deep-learning derivation questions against a verified bank.")
+    p.add_argument("--bank", action="append", metavar="DIR",
+                   help="a bank folder to add to the built-in bank (repeatable; "
+                   "$DERIVE_BANK, a path list, adds folders too)")
+    p.add_argument("--no-builtin-bank", action="store_true",
+                   help="leave the built-in exams out (to try an edited copy of one)")
+    sub = p.add_subparsers(dest="cmd")
+
+    c = sub.add_parser("check", help="check one answer")
+    c.add_argument("question", help="question id, e.g. ucb-cs182-sp22/1")
+    c.add_argument("answer", help="the answer in LaTeX ('-' reads standard input)")
+    c.add_argument("--json", action="store_true", help="print the verdict as one JSON object")
+    c.add_argument("--seed", type=int, default=0, help="seed of the numeric points (default 0)")
+    c.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
+    c.add_argument("--timeout", type=float, default=10.0,
+                   help="seconds allowed for the symbolic proof (default 10)")
+    c.set_defaults(run=_check)
+
+    g = sub.add_parser("grade", help="check many answers: JSON lines in, verdicts out")
+    g.add_argument("input", help="a .jsonl file of {\"question\": ID, \"answer\": LATEX} "
+                   "objects ('-' reads standard input); other keys are copied to the output")
+    g.add_argument("-o", "--output", help="write the verdicts here (default: standard output)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--device", default=None)
+    g.add_argument("--timeout", type=float, default=10.0)
+    g.set_defaults(run=_grade)
+
+    ls = sub.add_parser("list", help="list the questions")
+    ls.add_argument("exam", nargs="?")
+    ls.set_defaults(run=_list)
+
+    sh = sub.add_parser("show", help="show one question with its reference")
+    sh.add_argument("question")
+    sh.set_defaults(run=_show)
+
+    v = sub.add_parser("validate", help="check the bank itself")
+    v.add_argument("what", nargs="?", help="an exam, question or claim id (default: all)")
+    v.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
+    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--device", default=None)
+    v.add_argument("--no-claims", action="store_true", help="skip the tier-2 claims")
+    v.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+    v.set_defaults(run=_validate)
+
+    pdf = sub.add_parser("pdf", help="write solution booklets")
+    pdf.add_argument("exam", nargs="?")
+    pdf.add_argument("--all", action="store_true", help="every exam, into the directory -o")
+    pdf.add_argument("-o", "--output", required=True)
+    pdf.add_argument("--engine", choices=("typst", "latex"), default="typst")
+    pdf.add_argument("--keep-source", action="store_true",
+                     help="also write the .typ / .tex source next to the PDF")
+    pdf.add_argument("--from-report", metavar="FILE",
+                     help="use a saved 'derive validate --json' report instead of re-running")
+    pdf.add_argument("--seed", type=int, default=0)
+    pdf.add_argument("--device", default=None)
+    pdf.set_defaults(run=_pdf)
+    return p
+
+
+def _bank(args: argparse.Namespace):
+    bank = load_bank(args.bank or None, builtin=not args.no_builtin_bank)
+    return bank, bank.dirs
+
+
+def _options(args: argparse.Namespace, bank: Any, path: str) -> Any:
+    """The check options of ``derive check`` and ``derive grade`` (the device is checked once)."""
+    from .judge.check import Options
+    return Options(seed=args.seed, device=args.device, proof_timeout=args.timeout, bank=bank)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .judge.check import check_question
+    bank, path = _bank(args)
+    q = bank.question(args.question)
+    answer = sys.stdin.read() if args.answer == "-" else args.answer
+    v = check_question(q, answer, _options(args, bank, path))
+    if args.json:
+        print(v.to_json())
+    else:
+        print(f"{v.status.value} ({v.reason})")
+        print(textwrap.fill(v.message, 100))
+        if v.position is not None:
+            print(f"  {answer}\n  {' ' * v.position}^")
+        if v.counterexample is not None:
+            ce = v.counterexample
+            print(f"counterexample (seed {ce.seed}): at {json.dumps(ce.point)}")
+            print(f"  expected {json.dumps(ce.expected)}\n  got      {json.dumps(ce.got)}")
+    return EXIT[v.status]
+
+
+def _grade(args: argparse.Namespace) -> int:
+    """One verdict per input line; a bad line is reported and skipped, never fatal."""
+    from collections import Counter
+
+    from .judge.check import check_question
+    from .errors import UnknownQuestion
+    bank, path = _bank(args)
+    opts = _options(args, bank, path)
+    src = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
+    lines = src.read().splitlines()
+    if src is not sys.stdin:
+        src.close()
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    counts: Counter[str] = Counter()
+    total = sum(1 for line in lines if line.strip())
+    done = 0
+    try:
+        for lineno, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            done += 1
+            try:
+                item = json.loads(line)
+                qid, answer = item["question"], item["answer"]
+                if not isinstance(answer, str):
+                    raise TypeError("answer must be a string")
+                q = bank.question(qid)
+            except (ValueError, KeyError, TypeError, UnknownQuestion) as exc:
+                print(f"derive: line {lineno}: skipped ({type(exc).__name__}: {exc})",
+                      file=sys.stderr)
+                counts["skipped"] += 1
+                continue
+            v = check_question(q, answer, opts)
+            counts[v.status.value] += 1
+            extra = {k: val for k, val in item.items() if k not in ("question", "answer")}
+            print(json.dumps({**extra, **v.to_dict()}), file=out, flush=True)
+            print(f"[{done}/{total}] {qid}: {v.status.value} ({v.reason})", file=sys.stderr,
+                  flush=True)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    print("derive: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) if counts
+          else "derive: no answers", file=sys.stderr)
+    return 2 if counts["skipped"] else 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    bank, _ = _bank(args)
+    if args.exam and args.exam not in bank.exams:
+        print(f"derive: no exam {args.exam!r}; exams: {', '.join(bank.exams)}", file=sys.stderr)
+        return 2
+    for exam in bank.exams.values():
+        if args.exam and exam.id != args.exam:
+            continue
+        print(f"{exam.id}: {exam.title}")
+        for q in exam.questions:
+            print(f"  {q.id:36s} {q.kind:10s} {q.reference[:70]}")
+        for c in exam.claims:
+            print(f"  {c.id:36s} {'claim':10s} {c.statement[:70]}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    bank, _ = _bank(args)
+    q = bank.question(args.question)
+    print(f"{q.id}  ({q.kind}{f', {q.points:g} points' if q.points else ''})")
+    print(textwrap.indent(q.text, "  "))
+    print(f"reference:  {q.reference}")
+    if q.symbols:
+        print("symbols:")
+        for s in q.symbols:
+            shape = f" {'x'.join(map(str, s.shape))}" if s.shape else ""
+            print(f"  {s.name:10s} {s.kind}{shape}, {s.domain}; written "
+                  f"{', '.join(s.forms)}")
+    for f in q.accept:
+        print(f"accepts:    {f.latex}")
+    for f in q.reject:
+        print(f"rejects:    {f.latex}   [{f.label}: {f.misconception}]")
+    for e in q.errata:
+        print(f"erratum:    {e}")
+    if q.solution:
+        print("solution:")
+        print(textwrap.indent(textwrap.fill(q.solution, 96), "  "))
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .validate.run import validate
+    bank, path = _bank(args)
+
+    def progress(what: str, k: int, total: int) -> None:
+        print(f"[{k + 1}/{total}] {what}", file=sys.stderr, flush=True)
+
+    report = validate(bank, args.what, seed=args.seed, device=args.device,
+                      progress=progress, claims=not args.no_claims)
+    _print_report(report, quiet=args.quiet)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(report.to_dict(), fh, indent=1, default=str)
+    return 0 if report.ok else 1
+
+
+def _print_report(report: Any, *, quiet: bool = False) -> None:
+    print(f"{'question':38s} {'ok':4s} {'symbolic':9s} {'torch':20s} {'forms':7s}")
+    for r in report.records:
+        if quiet and r.ok:
+            continue
+        sym, num = r.symbolic_summary, r.numeric_summary
+        forms = f"{sum(f.ok for f in r.forms)}/{len(r.forms)}"
+        print(f"{r.question:38s} {'yes' if r.ok else 'NO':4s} {sym:9s} {num:20s} {forms:7s}")
+        for p in r.problems:
+            print(textwrap.indent(textwrap.fill(p, 96), "      ! "))
+    for c in report.claims:
+        if quiet and c.ok:
+            continue
+        key = "" if c.agrees_with_key is None else (" = key" if c.agrees_with_key else " != key")
+        print(f"{c.claim:38s} {'yes' if c.ok else 'NO':4s} claim: {c.method}, holds "
+              f"{c.holds}{key}")
+        for p in c.problems:
+            print(textwrap.indent(textwrap.fill(p, 96), "      ! "))
+    n_forms = sum(len(r.forms) for r in report.records)
+    print(f"\n{sum(r.ok for r in report.records)}/{len(report.records)} questions, "
+          f"{sum(f.ok for r in report.records for f in r.forms)}/{n_forms} forms, "
+          f"{sum(c.ok for c in report.claims)}/{len(report.claims)} claims ok "
+          f"(seed {report.seed}, device {report.device})")
+
+
+def _pdf(args: argparse.Namespace) -> int:
+    from .publish.booklet import build_cli
+    bank, path = _bank(args)
+    return build_cli(bank, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

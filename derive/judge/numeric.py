@@ -1,0 +1,443 @@
+"""Numeric cross-validation with torch: sampling inside declared domains, batched
+evaluation of many answers on the same points, comparison with the ground truth.
+
+* One random generator, owned here, seeded and reported (never the user's).
+* float64 throughout; CUDA when present (or ``device=`` says), CPU otherwise.
+* Points closer than :data:`KINK_EPS` to a kink of any compared expression,
+  or where a question's ``avoid_zero`` quantity is near 0, are dropped.
+* Ground truth is the question's definition (autograd, a forward pass) where it
+  has one, else its reference closed form.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import sympy as sp
+import torch
+
+from ..errors import DeviceError
+from ..notation.derived import Derived, derived
+from ..notation.parser import parse_expression
+from ..notation.symbols import Context, SymbolSpec
+from ..judge.torch_eval import FUNCTIONS, Env, Unsupported, compile_expr, evaluate
+
+KINK_EPS = 1e-3
+AVOID_EPS = 0.05
+RTOL, ATOL = 1e-7, 1e-9
+DEFAULT_DIMS = (2, 5)
+
+
+def default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    if device is None or device == "auto":
+        return default_device()
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise DeviceError(f"unknown device {device!r}: use cpu, cuda, cuda:N or auto") from None
+    if dev.type not in ("cpu", "cuda"):
+        raise DeviceError(f"device {device!r}: derive runs on cpu or cuda")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise DeviceError(f"device {device!r} asked for, but torch sees no CUDA device "
+                          f"(torch {torch.__version__}); use --device cpu")
+    return dev
+
+
+# --- sampling -------------------------------------------------------------------------
+
+def _positive(shape, gen, device):
+    return torch.exp(torch.empty(shape, dtype=torch.float64, device=device)
+                     .uniform_(-1.0, 1.2, generator=gen))
+
+
+def _uniform(lo, hi):
+    return lambda shape, gen, device: torch.empty(
+        shape, dtype=torch.float64, device=device).uniform_(lo, hi, generator=gen)
+
+
+def _real(shape, gen, device):
+    return 1.5 * torch.randn(shape, dtype=torch.float64, device=device, generator=gen)
+
+
+def _nonzero(shape, gen, device):
+    sign = torch.where(torch.rand(shape, generator=gen, dtype=torch.float64, device=device) < .5,
+                       -1.0, 1.0)
+    return sign * _positive(shape, gen, device)
+
+
+def _unit(shape, gen, device):
+    v = torch.randn(shape, dtype=torch.float64, device=device, generator=gen)
+    return v / v.norm(dim=-2, keepdim=True)
+
+
+#: domain -> sampler(shape, generator, device)
+SAMPLERS: dict[str, Callable] = {
+    "real": _real, "positive": _positive, "nonnegative": _positive,
+    "negative": lambda s, g, d: -_positive(s, g, d), "nonzero": _nonzero,
+    "probability": _uniform(0.05, 0.95), "unit": _unit,
+}
+
+
+@dataclass
+class Sample:
+    env: Env
+    values: dict[str, Any]   # by symbol name, for definitions and counterexamples
+    dims: dict[str, int]
+
+
+def draw(ctx: Context, *, batch: int, gen: torch.Generator, device: torch.device,
+         dims: dict[str, int] | None = None) -> Sample:
+    """Draw ``batch`` points for every symbol of ``ctx``, inside its domain."""
+    dims = dict(dims or {})
+    for s in ctx.dims:
+        if s.name not in dims:
+            lo, hi = s.bounds or DEFAULT_DIMS
+            dims[s.name] = int(torch.randint(int(lo), int(hi) + 1, (1,), generator=gen).item())
+    env = Env({}, batch=batch, device=device,
+              functions={s.name: FUNCTIONS[s.torch] for s in ctx.specs
+                         if s.kind == "function" and s.torch in FUNCTIONS})
+    values: dict[str, Any] = {}
+    for name, v in dims.items():
+        env[ctx.objects[name]] = float(v)
+        values[name] = v
+    derived = []
+    for s in ctx.specs:
+        obj = ctx.objects[s.name]
+        if s.kind in ("dim", "identity", "ones", "function"):
+            continue
+        if s.define:
+            derived.append(s)
+            continue
+        if s.kind == "constant":
+            val = float(obj)
+        elif s.kind == "index":
+            top = dims.get(s.of) if s.of else None
+            if top is None:
+                raise ValueError(f"index {s.name} needs 'range' naming its dim")
+            val = torch.randint(1, top + 1, (batch, 1, 1), generator=gen).double().to(device)
+        else:
+            shape = (batch, 1, 1) if s.kind == "scalar" else (
+                batch, *[_dim(d, dims) for d in (tuple(s.shape) + (1,))[:2]])
+            # drawn on the CPU by the CPU generator, then moved: one seed, the same points
+            # on every device
+            val = _draw_domain(s, shape, gen, torch.device("cpu")).to(device)
+        bind(env, s, obj, val)
+        values[s.name] = val
+    for s in derivation_order(derived, ctx):
+        val = derive_value(s, ctx, env, dims)
+        bind(env, s, ctx.objects[s.name], val)
+        values[s.name] = val
+    return Sample(env, values, dims)
+
+
+def _dim(d: str | int, dims: dict[str, int]) -> int:
+    return d if isinstance(d, int) else dims[d]
+
+
+def _draw_domain(s: SymbolSpec, shape, gen, device) -> torch.Tensor:
+    if s.domain == "interval":
+        lo, hi = s.bounds or (-1.0, 1.0)
+        pad = 0.01 * (hi - lo)
+        return _uniform(lo + pad, hi - pad)(shape, gen, device)
+    if s.domain == "integer":
+        lo, hi = s.bounds or (-5, 5)
+        return torch.randint(int(lo), int(hi) + 1, shape, generator=gen, device=device).double()
+    if s.domain not in SAMPLERS:
+        raise ValueError(f"symbol {s.name}: unknown domain {s.domain!r} "
+                         f"(known: {', '.join(list(SAMPLERS) + ['interval', 'integer'])})")
+    return SAMPLERS[s.domain](shape, gen, device)
+
+
+def bind(env: Env, s: SymbolSpec, obj: Any, val: Any) -> None:
+    if isinstance(obj, sp.MatrixSymbol):
+        env[obj.name] = val
+    else:
+        env[obj] = val
+
+
+def derivation_order(derived: list[SymbolSpec], ctx: Context) -> list[SymbolSpec]:
+    """Derived symbols in an order where each definition's inputs come first."""
+    names = {s.name for s in derived}
+    deps = {s.name: {n for n in derived_closure(s, ctx)[0].names} & names
+            for s in derived}
+    out, done = [], set()
+    while len(out) < len(derived):
+        ready = [s for s in derived if s.name not in done and deps[s.name] <= done]
+        if not ready:
+            raise ValueError("derived symbols depend on each other in a cycle: "
+                             + ", ".join(sorted(names - done)))
+        for s in ready:
+            out.append(s)
+            done.add(s.name)
+    return out
+
+
+def derived_closure(s: SymbolSpec, ctx: Context) -> tuple[Derived, Any]:
+    """A derived symbol's parsed definition and its compiled closure, cached on ``ctx``."""
+    d = derived(s, ctx)
+    key = ("compiled-derived", s.name)
+    if key not in ctx.cache:
+        ctx.cache[key] = compile_expr(d.expr)
+    return d, ctx.cache[key]
+
+
+def derive_value(s: SymbolSpec, ctx: Context, env: Env, dims: dict[str, int]) -> torch.Tensor:
+    d, fn = derived_closure(s, ctx)
+    if d.index is None:
+        return evaluate(fn, env)
+    n = _dim(s.shape[0], dims)
+    # every element at once: the index as a tensor along axis 1 (sums inside that use the
+    # index fall back to their own loops, see _torch_eval._sum_over); row by row otherwise
+    try:
+        env[d.index] = torch.arange(1, n + 1, dtype=torch.float64,
+                                    device=env.device).reshape(1, n, 1)
+        v = evaluate(fn, env)
+        if v.dim() == 3 and v.shape[1] in (1, n) and v.shape[2] == 1:
+            return v.expand(env.batch, n, 1).clone()
+    except (Unsupported, RuntimeError, IndexError):
+        pass
+    finally:
+        env.pop(d.index, None)
+    rows = []
+    for k in range(1, _dim(s.shape[0], dims) + 1):
+        env[d.index] = float(k)
+        rows.append(evaluate(fn, env).reshape(env.batch, 1, 1))
+    env.pop(d.index, None)
+    return torch.cat(rows, dim=1)
+
+
+# --- comparison -----------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    """Result of comparing one expression with the ground truth on all points."""
+
+    status: str                       # 'agree' | 'mismatch' | 'shape' | 'undecided'
+    points: int = 0
+    max_abs_error: float = 0.0
+    max_rel_error: float = 0.0
+    counterexample: dict[str, Any] | None = None
+    detail: str = ""
+    agrees_with: list[int] = field(default_factory=list)  # indices of other exprs it equals
+
+
+@dataclass
+class Run:
+    outcomes: list[Outcome]
+    against: str           # 'definition' | 'reference'
+    device: str
+    seed: int
+    points: int
+    rounds: int
+    reference_error: float | None = None  # reference vs definition, when both exist
+    describe: str = ""     # what the ground truth computes (the definition's description)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(expr: Any) -> Any:
+    return compile_expr(expr)
+
+
+def compiled(expr: Any) -> Any:
+    """``compile_expr(expr)``, cached: a question's reference and its known wrong answers
+    are compiled once per process, not on every check (the closures hold no state)."""
+    try:
+        return _compiled(expr)
+    except TypeError:  # an unhashable expression: compile it afresh
+        return compile_expr(expr)
+
+
+def truth_function(definition: Any, part: str = "") -> tuple[
+        Callable[[Sample], torch.Tensor] | None, str]:
+    """A definition's torch ground truth (for one part of a tuple question) as a function
+    of a sample. ``definition`` has ``torch(values)`` and ``describe`` (the bank's
+    :class:`~derive.bank.registry.Definition`), or is None."""
+    if definition is None:
+        return None, ""
+    d = definition
+
+    def run(sample: Sample) -> torch.Tensor:
+        out = d.torch(dict(sample.values))
+        if isinstance(out, dict):  # a tuple question: one value per part
+            out = out[part]
+        return as_batch(out, sample.env.batch)
+    return run, d.describe
+
+
+def as_batch(v: Any, batch: int) -> torch.Tensor:
+    if not isinstance(v, torch.Tensor):
+        return torch.full((batch, 1, 1), float(v), dtype=torch.float64)
+    v = v.to(torch.float64)
+    if v.dim() == 0:
+        return v.expand(batch)[:, None, None]
+    if v.dim() == 1:
+        return v[:, None, None]
+    if v.dim() == 2:
+        return v[:, :, None]
+    return v
+
+
+def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
+            device: str | torch.device | None = None, batch: int = 64, rounds: int = 3,
+            definition: Any = None, part: str = "") -> Run:
+    """Compare every expression in ``exprs`` with the ground truth, on the same points.
+
+    Also compares the expressions with each other, so a wrong answer that equals
+    a known wrong form can be named.
+    """
+    ctx: Context = question.context
+    dev = resolve_device(device)
+    gen = torch.Generator(device="cpu")  # see draw(): points are drawn on the CPU
+    gen.manual_seed(seed)
+    truth_fn, describe = truth_function(definition, part)
+    ref_fn = compiled(reference)
+    fns: list[Any] = []
+    for e in exprs:
+        try:
+            fns.append(compiled(e))
+        except Unsupported as exc:
+            fns.append(exc)
+    avoid = _avoid_exprs(question)
+    n = len(exprs)
+    outs = [Outcome("undecided") for _ in range(n)]
+    pair_ok = [[True] * n for _ in range(n)]
+    pair_seen = [[0] * n for _ in range(n)]
+    total_points = 0
+    ref_err: float | None = None
+    # round 0 at the smallest dimensions, so that a counterexample is as small as it can be
+    # (the first one found is the one reported); later rounds at random sizes
+    smallest = {s.name: int((s.bounds or DEFAULT_DIMS)[0]) for s in ctx.dims}
+    for r in range(rounds):
+        sample = draw(ctx, batch=batch, gen=gen, device=dev, dims=smallest if r == 0 else None)
+        env = sample.env
+        ref_val = evaluate(ref_fn, env)
+        ref_val = ref_val.expand(batch, *ref_val.shape[1:])
+        if truth_fn is not None:
+            truth = truth_fn(sample).to(dev)
+            ok_ref = torch.isfinite(ref_val).reshape(batch, -1).all(1)
+            if truth.shape == ref_val.shape:
+                e = _err(ref_val, truth)[ok_ref]
+                if e.numel():
+                    ref_err = max(ref_err or 0.0, float(e.max()))
+        else:
+            truth = ref_val
+        mask = torch.isfinite(truth).reshape(batch, -1).all(1)
+        for a in avoid:
+            v = evaluate(a, env)
+            mask &= v.reshape(batch, -1).abs().amin(1) > AVOID_EPS
+        vals: list[Any] = []
+        for k, fn in enumerate(fns):
+            if isinstance(fn, Exception):
+                vals.append(fn)
+                continue
+            try:
+                vals.append(evaluate(fn, env))
+            except (Unsupported, RuntimeError) as exc:
+                vals.append(Unsupported(str(exc)))
+        mask &= env.kink > KINK_EPS
+        good = int(mask.sum())
+        total_points += good
+        for k, v in enumerate(vals):
+            o = outs[k]
+            if isinstance(v, Exception):
+                o.detail = str(v)
+                continue
+            if o.status in ("shape", "mismatch"):
+                continue
+            if tuple(v.shape[1:]) != tuple(truth.shape[1:]):
+                o.status = "shape"
+                o.detail = (f"expected shape {tuple(truth.shape[1:])}, "
+                            f"got {tuple(v.shape[1:])} at {sample.dims}")
+                continue
+            if v.shape[0] != batch:
+                v = v.expand(batch, *v.shape[1:])
+            if good == 0:
+                continue
+            err = _err(v, truth)
+            bad = mask & ~(err <= 0)
+            o.points += good
+            finite_err = err[mask]
+            o.max_abs_error = max(o.max_abs_error, float(_abs_err(v, truth)[mask].nan_to_num(
+                nan=math.inf).max()))
+            o.max_rel_error = max(o.max_rel_error, float(finite_err.nan_to_num(nan=math.inf).max()))
+            if bool(bad.any()):
+                worst = int(torch.argmax(torch.where(bad, err.nan_to_num(nan=math.inf),
+                                                     -1.0)))
+                o.status = "mismatch"
+                o.counterexample = {
+                    "point": _point(sample, worst),
+                    "expected": _tolist(truth[worst]),
+                    "got": _tolist(v[worst]),
+                    "seed": seed,
+                    "dims": dict(sample.dims),
+                }
+            else:
+                o.status = "agree"
+        # pairwise agreement, for naming a known wrong answer
+        for a in range(n):
+            for b in range(a + 1, n):
+                va, vb = vals[a], vals[b]
+                if isinstance(va, Exception) or isinstance(vb, Exception) or good == 0:
+                    continue
+                if va.shape[1:] != vb.shape[1:]:
+                    pair_ok[a][b] = False
+                    continue
+                va2 = va.expand(batch, *va.shape[1:])
+                vb2 = vb.expand(batch, *vb.shape[1:])
+                e = _err(va2, vb2)
+                pair_seen[a][b] += good
+                if bool((mask & ~(e <= 0)).any()):
+                    pair_ok[a][b] = False
+    for a in range(n):
+        for b in range(n):
+            x, y = min(a, b), max(a, b)
+            if a != b and pair_ok[x][y] and pair_seen[x][y] > 0:
+                outs[a].agrees_with.append(b)
+    for o in outs:
+        if o.status == "agree" and o.points == 0:
+            o.status = "undecided"
+    return Run(outs, "definition" if truth_fn else "reference", str(dev), seed, total_points,
+               rounds, ref_err, describe)
+
+
+def _avoid_exprs(question) -> list[Any]:
+    key = ("avoid-zero", tuple(question.avoid_zero))
+    ctx = question.context
+    if key not in ctx.cache:
+        ctx.cache[key] = [compile_expr(parse_expression(a, ctx)) for a in question.avoid_zero]
+    return ctx.cache[key]
+
+
+def _abs_err(v: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
+    return (v - truth).abs().reshape(v.shape[0], -1).amax(1)
+
+
+def _err(v: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
+    """Per point: how far past tolerance (<= 0 means within tolerance)."""
+    diff = (v - truth).abs()
+    tol = ATOL + RTOL * truth.abs()
+    excess = (diff - tol) / (1.0 + truth.abs())
+    excess = torch.where(torch.isnan(v) & ~torch.isnan(truth), torch.inf, excess)
+    return excess.reshape(v.shape[0], -1).amax(1)
+
+
+def _tolist(t: torch.Tensor) -> Any:
+    t = t.detach().cpu()
+    if t.numel() == 1:
+        return float(t.reshape(()))
+    if t.dim() == 2 and t.shape[1] == 1:
+        return [float(x) for x in t[:, 0]]
+    return t.tolist()
+
+
+def _point(sample: Sample, k: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, v in sample.values.items():
+        out[name] = _tolist(v[k]) if isinstance(v, torch.Tensor) else v
+    return out

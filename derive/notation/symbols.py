@@ -1,0 +1,262 @@
+"""Declared symbols: what each name in a question means, as SymPy objects.
+
+A question declares every symbol a student may use (docs/bank-format.md):
+its kind (``dim``, ``scalar``, ``index``, ``constant``, ``vector``, ``matrix``,
+``family``, ``identity``, ``ones``, ``function``), its shape, its domain, and the
+LaTeX spellings students use for it. :class:`Context` turns those into SymPy
+objects and into token patterns that the parser matches before it reads the
+answer, so that ``D_C``, ``\\alpha_{\\text{initial}}`` or
+``\\frac{\\partial f}{\\partial y_i}`` are single names.
+
+Kinds are a registry (:data:`KINDS`), not an ``if`` chain.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import sympy as sp
+
+from ..errors import AnswerError
+from ..notation.lexer import Token, lex
+
+DOMAINS = ("real", "positive", "nonnegative", "nonzero", "negative", "unit", "probability",
+           "interval", "integer")
+
+
+@dataclass(frozen=True)
+class SymbolSpec:
+    """One declared symbol. ``shape`` entries are dim names or integers."""
+
+    name: str
+    kind: str
+    shape: tuple[str | int, ...] = ()
+    domain: str = "real"
+    bounds: tuple[float, float] | None = None   # for domain 'interval' and dim ranges
+    latex: tuple[str, ...] = ()
+    value: str | None = None      # constant: its value, as LaTeX
+    define: str | None = None     # derived symbol: its definition, as LaTeX
+    index: str | None = None      # family: the wildcard letter in its LaTeX forms
+    of: str | None = None         # index: the dim it ranges over
+    torch: str | None = None      # function: name in the numeric function table
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return self.latex or (self.name,)
+
+
+def _dim(ctx: "Context", s: SymbolSpec) -> sp.Basic:
+    return sp.Symbol(s.name, integer=True, positive=True)
+
+
+#: domain -> SymPy assumptions of a scalar in it (and of the entries of a vector or
+#: matrix in it, see derive.judge.symbolic.explicit)
+ASSUMPTIONS: dict[str, dict[str, bool]] = {
+    "real": {"real": True}, "positive": {"real": True, "positive": True},
+    "probability": {"real": True, "positive": True},
+    "nonzero": {"real": True, "nonzero": True},
+    "nonnegative": {"real": True, "nonnegative": True},
+    "negative": {"real": True, "negative": True}, "integer": {"real": True, "integer": True},
+    "unit": {"real": True}, "interval": {"real": True},
+}
+
+
+def assumptions(s: SymbolSpec) -> dict[str, bool]:
+    out = dict(ASSUMPTIONS.get(s.domain, {"real": True}))
+    if s.domain == "interval" and s.bounds and s.bounds[0] >= 0:
+        out["nonnegative"] = True
+    return out
+
+
+def _scalar(ctx: "Context", s: SymbolSpec) -> sp.Basic:
+    return sp.Symbol(s.name, **assumptions(s))
+
+
+def _index(ctx: "Context", s: SymbolSpec) -> sp.Basic:
+    return sp.Symbol(s.name, integer=True, positive=True)
+
+
+def _matrix(ctx: "Context", s: SymbolSpec) -> sp.Basic:
+    rows, cols = (ctx.dim(d) for d in (tuple(s.shape) + (1,))[:2])
+    return sp.MatrixSymbol(s.name, rows, cols)
+
+
+def _identity(ctx: "Context", s: SymbolSpec) -> sp.Basic:
+    return sp.Identity(ctx.dim(s.shape[0]))
+
+
+def _ones(ctx: "Context", s: SymbolSpec) -> sp.Basic:
+    return sp.OneMatrix(ctx.dim(s.shape[0]), 1)
+
+
+def _constant(ctx: "Context", s: SymbolSpec) -> sp.Basic:
+    # a constant's value is LaTeX, read before the Context is built
+    # (derive.notation.declare.make_context), so this table never calls the parser
+    if s.name not in ctx.constants:
+        raise ValueError(f"symbol {s.name!r}: a constant's value is read by "
+                         f"derive.notation.declare.make_context")
+    return ctx.constants[s.name]
+
+
+def _function(ctx: "Context", s: SymbolSpec) -> sp.Basic:
+    return sp.Function(s.name, real=True)
+
+
+#: kind -> constructor of the SymPy object
+KINDS: dict[str, Callable[["Context", SymbolSpec], sp.Basic]] = {
+    "dim": _dim, "scalar": _scalar, "index": _index, "constant": _constant,
+    "vector": _matrix, "matrix": _matrix, "family": _matrix,
+    "identity": _identity, "ones": _ones, "function": _function,
+}
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """Tokens of one LaTeX form of a symbol; ``wildcard`` matches an index."""
+
+    tokens: tuple[tuple[str, str], ...]
+    target: str
+    wildcard: str | None = None
+
+
+@dataclass
+class Context:
+    """The symbols of one question, ready for the parser and the samplers."""
+
+    specs: list[SymbolSpec]
+    asked: dict[str, tuple[str, ...]] = field(default_factory=dict)  # part -> LaTeX forms
+    constants: dict[str, Any] = field(default_factory=dict)          # name -> value (SymPy)
+    objects: dict[str, Any] = field(init=False)
+    #: per-Context memo (parsed derived symbols, compiled closures): it lives and dies
+    #: with the Context
+    cache: dict[Any, Any] = field(init=False, repr=False, compare=False)
+    patterns: list[Pattern] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_name = {s.name: s for s in self.specs}
+        self.cache = {}
+        self.objects = {}
+        for s in sorted(self.specs, key=lambda s: s.kind != "dim"):  # dims first
+            if s.kind not in KINDS:
+                raise ValueError(f"symbol {s.name!r}: unknown kind {s.kind!r} "
+                                 f"(known: {', '.join(KINDS)})")
+            self.objects[s.name] = KINDS[s.kind](self, s)
+        pats: list[Pattern] = []
+        for s in self.specs:
+            for form in s.forms:
+                pats.append(_pattern(form, s.name, s.index))
+        for part, forms in self.asked.items():
+            self.objects[asked_name(part)] = asked_marker(part)
+            for form in forms:
+                pats.append(_pattern(form, asked_name(part), None))
+        # longest first, so D_C wins over D and \hat x_i over x
+        pats.sort(key=lambda p: -len(p.tokens))
+        self.patterns = pats
+
+    def dim(self, d: str | int) -> sp.Basic:
+        if isinstance(d, int):
+            return sp.Integer(d)
+        if d not in self.objects:
+            raise ValueError(f"shape refers to {d!r}, which is not a declared dim")
+        return self.objects[d]
+
+    @property
+    def dims(self) -> list[SymbolSpec]:
+        return [s for s in self.specs if s.kind == "dim"]
+
+    def spec_of(self, name: str) -> SymbolSpec | None:
+        return self.by_name.get(name)
+
+
+def asked_name(part: str) -> str:
+    return f"asked:{part}"
+
+
+def asked_marker(part: str) -> sp.Symbol:
+    return sp.Symbol(asked_name(part))
+
+
+def is_asked(expr: Any) -> str | None:
+    if isinstance(expr, sp.Symbol) and expr.name.startswith("asked:"):
+        return expr.name[len("asked:"):]
+    return None
+
+
+def _pattern(form: str, target: str, wildcard: str | None) -> Pattern:
+    try:
+        toks = lex(form)
+    except AnswerError as exc:
+        raise ValueError(f"symbol {target!r}: cannot read its LaTeX form {form!r}: "
+                         f"{exc.message}") from None
+    return Pattern(tuple(t.key for t in toks), target, wildcard)
+
+
+def substitute_aliases(tokens: list[Token], patterns: list[Pattern],
+                       extra: list[tuple[Pattern, Any]] = ()) -> list[Token]:
+    """Replace every declared form in ``tokens`` by one ``ref`` token.
+
+    A ``ref`` token's ``ref`` is ``(name, index_tokens)``, or ``("=", value)``
+    for a local definition made with ``where``.
+    """
+    table: list[tuple[Pattern, Any]] = [(p, None) for p in patterns] + list(extra)
+    table.sort(key=lambda pv: -len(pv[0].tokens))
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        for pat, value in table:
+            m = _match(tokens, i, pat)
+            if m is not None:
+                end, idx = m
+                ref = ("=", value) if value is not None else (pat.target, idx)
+                out.append(Token("ref", pat.target, tokens[i].pos, ref,
+                                 group=_partial_group(tokens, i, end)))
+                i = end
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+def _partial_group(tokens: list[Token], i: int, end: int) -> int | None:
+    """The \\text word a match lies inside, if it covers only part of it (the n of
+    \\text{units}); None for a whole declared word (\\text{dout}) or plain tokens."""
+    groups = {t.group for t in tokens[i:end]}
+    if len(groups) != 1 or None in groups:
+        return None
+    g = groups.pop()
+    inside = (i > 0 and tokens[i - 1].group == g) or (end < len(tokens) and tokens[end].group == g)
+    return g if inside else None
+
+
+def _match(tokens: list[Token], i: int, pat: Pattern) -> tuple[int, list[Token] | None] | None:
+    j = i
+    captured: list[Token] | None = None
+    for key in pat.tokens:
+        if j >= len(tokens):
+            return None
+        if pat.wildcard is not None and key == ("char", pat.wildcard):
+            # the index: one token, or a braced group
+            if tokens[j].text == "{" and tokens[j].kind == "char":
+                depth, k = 0, j
+                while k < len(tokens):
+                    if tokens[k].text == "{" and tokens[k].kind == "char":
+                        depth += 1
+                    elif tokens[k].text == "}" and tokens[k].kind == "char":
+                        depth -= 1
+                        if depth == 0:
+                            break
+                    k += 1
+                captured = tokens[j + 1:k]
+                j = k + 1
+            elif tokens[j].kind in ("char", "num", "ref", "cmd") and tokens[j].text not in "{}()[]^_,":
+                captured = [tokens[j]]
+                j += 1
+            else:
+                return None
+            continue
+        if tokens[j].key != key:
+            return None
+        j += 1
+    # a name must not continue with a subscript it did not declare: x_i is not x
+    return j, captured
