@@ -151,9 +151,10 @@ def test_parts_and_chains():
 
 @pytest.mark.parametrize("latex", ["x W", "W W", "W + x", "x + y^T", r"\frac{1}{x}"])
 def test_matrix_shape_errors(latex):
+    # well formed, dimensionally inconsistent: a wrong answer, not an unreadable one
     with pytest.raises(AnswerError) as e:
         value(latex)
-    assert e.value.code == "shape.invalid"
+    assert e.value.code == "shape.inconsistent"
 
 
 def test_no_python_evaluation():

@@ -83,15 +83,20 @@ def check_question(q: Question, answer: str | bytes, opts: Options) -> Verdict:
     except SandboxError as exc:
         return _undecided(q, text, exc.code, f"reading the answer hit a limit: {exc}")
     if isinstance(parsed, AnswerError):
-        return Verdict(q.id, Status.INVALID, parsed.code, parsed.message, answer=text,
-                       position=parsed.position)
+        # the status follows the reason code: unreadable text is invalid, a dimensionally
+        # inconsistent answer wrong (shape.inconsistent), an ambiguous notation undecided
+        return _from_answer_error(q, text, parsed)
     try:
         return KINDS[q.kind](q, parsed, text, opts)
     except AnswerError as exc:
         # the status follows the reason code: a wrong number of parts is a wrong answer,
         # a syntax fault an invalid one
-        return Verdict(q.id, REASONS[exc.code], exc.code, exc.message, answer=text,
-                       position=exc.position)
+        return _from_answer_error(q, text, exc)
+
+
+def _from_answer_error(q: Question, text: str, exc: AnswerError) -> Verdict:
+    code = exc.code if exc.code in REASONS else "parse.syntax"  # never raise over a code
+    return Verdict(q.id, REASONS[code], code, exc.message, answer=text, position=exc.position)
 
 
 def _undecided(q: Question, text: str, code: str, message: str, **kw: Any) -> Verdict:

@@ -34,12 +34,16 @@ REASONS: dict[str, Status] = {
     "equation.not_equivalent": Status.NOT_EQUIVALENT,
     "tuple.part_mismatch": Status.NOT_EQUIVALENT,
     "tuple.arity": Status.NOT_EQUIVALENT,
+    "shape.inconsistent": Status.NOT_EQUIVALENT,
+    "label.mismatch": Status.NOT_EQUIVALENT,
+    "chain.false_link": Status.NOT_EQUIVALENT,
     # undecided
     "limit.timeout": Status.UNDECIDED,
     "limit.memory": Status.UNDECIDED,
     "limit.worker_crashed": Status.UNDECIDED,
     "numeric.no_points": Status.UNDECIDED,
     "numeric.unsupported": Status.UNDECIDED,
+    "parse.ambiguous": Status.UNDECIDED,
     # invalid
     "input.empty": Status.INVALID,
     "input.too_long": Status.INVALID,
@@ -52,6 +56,7 @@ REASONS: dict[str, Status] = {
     "parse.too_deep": Status.INVALID,
     "parse.huge_number": Status.INVALID,
     "shape.invalid": Status.INVALID,
+    "input.no_answer": Status.INVALID,
 }
 
 

@@ -127,7 +127,7 @@ class Parser:
         try:
             return fn(*args, **kw)
         except ShapeFault as exc:
-            raise self.error(str(exc), op, "shape.invalid") from None
+            raise self.error(str(exc), op, "shape.inconsistent") from None
 
     def add(self, a: Any, b: Any, op: Token) -> Any:
         return self.shaped(op, shapes.add, a, b)
