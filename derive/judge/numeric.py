@@ -76,11 +76,55 @@ def _unit(shape, gen, device):
     return v / v.norm(dim=-2, keepdim=True)
 
 
+# Structured domains are drawn by construction, never by rejection: every draw is in the
+# domain, and a batch costs one draw. Matrices are (batch, r, c), vectors (batch, n, 1).
+
+def _simplex(shape, gen, device):
+    v = _positive(shape, gen, device)
+    return v / v.sum(dim=-2, keepdim=True)
+
+
+def _symmetric(shape, gen, device):
+    g = _real(shape, gen, device)
+    return (g + g.transpose(-1, -2)) / 2
+
+
+def _spd(shape, gen, device):
+    # G G^T / n + I / 2: every eigenvalue at least 1/2 (typically at most about 5)
+    g = torch.randn(shape, dtype=torch.float64, device=device, generator=gen)
+    n = shape[-1]
+    return g @ g.transpose(-1, -2) / n + 0.5 * torch.eye(n, dtype=torch.float64,
+                                                          device=device)
+
+
+def _orthogonal(shape, gen, device):
+    # QR of a Gaussian matrix with the signs of R's diagonal fixed: Haar distributed.
+    # Tall: orthonormal columns; wide: orthonormal rows.
+    r, c = shape[-2], shape[-1]
+    wide = r < c
+    g = torch.randn((*shape[:-2], c, r) if wide else shape, dtype=torch.float64,
+                    device=device, generator=gen)
+    q, rr = torch.linalg.qr(g)
+    d = torch.sign(torch.diagonal(rr, dim1=-2, dim2=-1))
+    q = q * torch.where(d == 0, 1.0, d)[..., None, :]
+    return q.transpose(-1, -2) if wide else q
+
+
+def _invertible(shape, gen, device):
+    # U diag(s) V^T with s in [1/2, 2]: invertible, condition number at most 4
+    u, v = _orthogonal(shape, gen, device), _orthogonal(shape, gen, device)
+    s = torch.empty(shape[:-1], dtype=torch.float64, device=device).uniform_(0.5, 2.0,
+                                                                             generator=gen)
+    return (u * s[..., None, :]) @ v.transpose(-1, -2)
+
+
 #: domain -> sampler(shape, generator, device)
 SAMPLERS: dict[str, Callable] = {
     "real": _real, "positive": _positive, "nonnegative": _positive,
     "negative": lambda s, g, d: -_positive(s, g, d), "nonzero": _nonzero,
     "probability": _uniform(0.05, 0.95), "unit": _unit,
+    "simplex": _simplex, "symmetric": _symmetric, "spd": _spd, "invertible": _invertible,
+    "orthogonal": _orthogonal,
 }
 
 

@@ -18,6 +18,12 @@ from .symbols import DOMAINS, KINDS, Context, SymbolSpec
 
 SPEC_KEYS = frozenset({"kind", "shape", "domain", "range", "latex", "value", "define", "index",
                        "of", "torch"})
+#: structured domains -> (the kinds they apply to, whether the shape must be square)
+STRUCTURED: dict[str, tuple[tuple[str, ...], bool]] = {
+    "simplex": (("vector",), False), "symmetric": (("matrix",), True),
+    "spd": (("matrix",), True), "invertible": (("matrix",), True),
+    "orthogonal": (("matrix",), False),
+}
 
 
 class DeclarationError(ValueError):
@@ -54,6 +60,14 @@ def spec(name: str, d: Mapping[str, Any]) -> SymbolSpec:
     if len(shape) > 2:
         raise bad(f"shape {tuple(shape)!r}: derive handles scalars, vectors and matrices "
                   f"(at most two dims)", "shape")
+    if domain in STRUCTURED:
+        kinds, square = STRUCTURED[domain]
+        if kind not in kinds:
+            raise bad(f"domain {domain!r} is for a {' or '.join(kinds)}, not a {kind}",
+                      "domain")
+        if square and (len(shape) != 2 or shape[0] != shape[1]):
+            raise bad(f"domain {domain!r} needs a square matrix (shape like \"n n\"), "
+                      f"got shape {tuple(shape)!r}", "shape")
     rng, of = d.get("range"), d.get("of")
     if isinstance(rng, str):            # an index ranges over a dim: range = "K"
         of, rng = rng, None

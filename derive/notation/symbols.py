@@ -21,7 +21,12 @@ from ..errors import AnswerError
 from ..notation.lexer import Token, lex
 
 DOMAINS = ("real", "positive", "nonnegative", "nonzero", "negative", "unit", "probability",
-           "interval", "integer")
+           "interval", "integer",
+           # structured: a vector on the probability simplex (positive entries summing to
+           # 1); square matrices that are symmetric, symmetric positive definite,
+           # invertible and well conditioned, or orthogonal (orthonormal columns, or rows
+           # when wide). Drawn directly by construction (derive.judge.numeric.SAMPLERS).
+           "simplex", "symmetric", "spd", "invertible", "orthogonal")
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,10 @@ ASSUMPTIONS: dict[str, dict[str, bool]] = {
     "nonnegative": {"real": True, "nonnegative": True},
     "negative": {"real": True, "negative": True}, "integer": {"real": True, "integer": True},
     "unit": {"real": True}, "interval": {"real": True},
+    # entrywise facts only: what the structure says about the matrix as a whole
+    # (symmetry, definiteness) is not an assumption on its entries
+    "simplex": {"real": True, "positive": True}, "symmetric": {"real": True},
+    "spd": {"real": True}, "invertible": {"real": True}, "orthogonal": {"real": True},
 }
 
 
