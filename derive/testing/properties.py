@@ -4,27 +4,27 @@ Importing this module imports torch and Hypothesis; ``import derive`` does neith
 """
 from __future__ import annotations
 
-import inspect
+import itertools
 import math
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import hypothesis
-import numpy as np
 import sympy as sp
 import torch
 from hypothesis import HealthCheck, assume, given
 from hypothesis import strategies as st
 
 from ..bank.loader import Question
-from ..errors import AnswerError, DeriveError
-from ..judge.numeric import bind, derivation_order, derive_value, resolve_device
-from ..judge.torch_eval import FUNCTIONS, Env, compile_expr, evaluate
-from ..notation.answer import single_value
+from ..judge.numeric import resolve_device
 from ..notation.declare import DeclarationError, make_context
 from ..notation.declare import spec as declaration
-from ..notation.parser import parse_answer
 from ..notation.symbols import Context, SymbolSpec
+from ..notation.tables import GREEK
+from .batched import Search, Tally
+from .core import (AVOID_EPS, DEFAULT_DIM_RANGE, KINDS, KINK_EPS, Agreement, Form,
+                   InvalidArgument, Mismatch, Undecided, autograd, callable_args,
+                   is_domain_error, latex_definition, layout_error, mismatch_message,
+                   point_env, to_derive, to_matrix)
 
 __all__ = [
     "dims", "tensors", "points", "declare", "sympy_symbols", "bank_definition",
@@ -32,10 +32,7 @@ __all__ = [
     "Agreement", "Mismatch", "InvalidArgument", "Undecided",
 ]
 
-KINDS = ("gradient", "jacobian", "hessian", "value")
-DEFAULT_DIM_RANGE = (2, 5)       # the bank's default for a dim without ``range``
-AVOID_EPS = 0.05                 # |avoid_zero quantity| must exceed this
-KINK_EPS = 1e-3                  # points this close to a kink are not compared
+SEARCHES = ("batched", "hypothesis")
 
 #: domain -> (lo, hi) of the magnitudes Hypothesis draws (``unit`` is normalised)
 DOMAIN_BOUNDS: dict[str, tuple[float, float]] = {
@@ -45,43 +42,76 @@ DOMAIN_BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
-class InvalidArgument(DeriveError, ValueError):
-    """A wrong argument to a derive.testing function (the test author's error)."""
+def _simplex(t: torch.Tensor) -> torch.Tensor:
+    return t / t.sum(dim=0, keepdim=True)
 
 
-class Mismatch(AssertionError):
-    """A closed form disagrees with its definition (or ``a`` with ``b``); the message
-    names the smallest failing case."""
+def _symmetric(t: torch.Tensor) -> torch.Tensor:
+    return (t + t.T) / 2
 
 
-class Undecided(DeriveError):
-    """No drawn example could be compared (all were near a kink or an avoid_zero zero)."""
+def _spd(t: torch.Tensor) -> torch.Tensor:
+    n = t.shape[0]
+    return t @ t.T / n + 0.5 * torch.eye(n, dtype=t.dtype)
 
 
-@dataclass(frozen=True)
-class Agreement:
-    """What a passing assertion checked. It is evidence, not a proof, unless ``method``
-    says ``symbolic``."""
+def _orthogonal(t: torch.Tensor) -> torch.Tensor:
+    wide = t.shape[0] < t.shape[1]
+    q, r = torch.linalg.qr(t.T if wide else t)
+    d = torch.sign(torch.diagonal(r))
+    q = q * torch.where(d == 0, 1.0, d)[None, :]
+    return q.T if wide else q
 
-    method: str              # "symbolic: ...", or "numeric"
-    examples: int = 0        # examples compared (drawn points that were not rejected)
-    rejected: int = 0        # examples dropped near a kink or an avoid_zero zero
-    max_abs_error: float = 0.0
-    device: str = "cpu"
+
+def _invertible(t: torch.Tensor) -> torch.Tensor:
+    u, s, vh = torch.linalg.svd(t)
+    return (u * s.clamp(0.5, 2.0)[None, :]) @ vh
+
+
+#: structured domains: (the domain of the entries Hypothesis draws, the construction
+#: that maps them into the domain, the tensor ranks it applies to). Drawn directly,
+#: never filtered, so shrinking stays cheap (entries towards 0 give I/2, I, a uniform
+#: simplex...)
+STRUCTURED: dict[str, tuple[str, Callable, tuple[int, ...]]] = {
+    "simplex": ("positive", _simplex, (1,)), "symmetric": ("real", _symmetric, (2,)),
+    "spd": ("real", _spd, (2,)), "invertible": ("real", _invertible, (2,)),
+    "orthogonal": ("real", _orthogonal, (2,)),
+}
+_SQUARE = ("symmetric", "spd", "invertible")
 
 
 # --- declarations ----------------------------------------------------------------------
 
-def declare(symbols: Any = None, *, shapes: Mapping[str, Sequence[str | int]] | None = None,
+_CONTEXTS: dict[tuple, Context] = {}    # the same declarations give the same Context
+
+
+def _shape_of(name: str, shape: Any) -> tuple[str | int, ...]:
+    """A shape as written: ``"m n"`` (einops style), ``("m", "n")``, ``()`` or ``""``."""
+    if shape is None:
+        return ()
+    if isinstance(shape, str):
+        return tuple(int(p) if p.isdigit() else p for p in shape.split())
+    if isinstance(shape, (list, tuple)) and all(
+            isinstance(x, (str, int)) and not isinstance(x, bool) for x in shape):
+        return tuple(shape)
+    raise InvalidArgument(f"shapes[{name!r}] = {shape!r}: write a shape as a string of dim "
+                          f"names (\"n\" a vector, \"m n\" a matrix, \"\" a scalar) or a tuple "
+                          f"(('n',), ('m', 'n'), ())")
+
+
+def declare(symbols: Any = None, *, shapes: Mapping[str, Any] | None = None,
             domains: Mapping[str, str] | None = None,
             dims: Mapping[str, tuple[int, int]] | None = None) -> Context:
     """A :class:`Context` from bank-style declarations and/or the shorthand.
 
     ``symbols`` is a dict in the bank's format, a :class:`Context`, a bank
-    :class:`~derive.Question`, or ``None``. ``shapes`` maps a name to its shape: ``()``
-    a scalar, ``("n",)`` a vector, ``("m", "n")`` a matrix; each dim named there that
-    is not declared becomes a ``dim`` with range ``dims[name]`` (default 2..5).
-    ``domains`` sets a symbol's domain (``"positive"``, ``"unit"``, ...).
+    :class:`~derive.Question`, or ``None``. ``shapes`` maps a name to its shape, einops
+    style or as a tuple: ``"n"``/``("n",)`` a vector, ``"m n"``/``("m", "n")`` a matrix,
+    ``""``/``()`` a scalar; each dim named there that is not declared becomes a ``dim``
+    with range ``dims[name]`` (default 2..5). ``domains`` sets a symbol's domain
+    (``"positive"``, ``"unit"``, ``"simplex"``, ``"spd"``, ...). A symbol named after a
+    Greek letter (``lambda``) is written ``\\lambda`` in LaTeX unless its declaration says
+    otherwise.
     """
     if isinstance(symbols, Question):
         symbols = symbols.context
@@ -98,7 +128,7 @@ def declare(symbols: Any = None, *, shapes: Mapping[str, Sequence[str | int]] | 
         decl = {name: dict(d) if isinstance(d, Mapping) else d
                 for name, d in symbols.items()}
     for name, shape in (shapes or {}).items():
-        shape = tuple(shape)
+        shape = _shape_of(name, shape)
         if len(shape) > 2:
             raise InvalidArgument(f"shapes[{name!r}] = {shape!r}: derive handles scalars, "
                                   f"vectors and matrices (at most two dims)")
@@ -114,14 +144,21 @@ def declare(symbols: Any = None, *, shapes: Mapping[str, Sequence[str | int]] | 
         decl.setdefault(name, {"kind": "dim"})["range"] = list(rng)
     for name, domain in (domains or {}).items():
         if name not in decl:
-            raise InvalidArgument(f"domains names {name!r}, which is not declared "
-                                  f"(declared: {', '.join(decl) or 'nothing'})")
+            raise InvalidArgument(f"domains names {name!r}, which is not declared: add it to "
+                                  f"shapes= (declared: {', '.join(decl) or 'nothing yet'})")
         decl[name]["domain"] = domain
-    specs = [_spec(name, d) for name, d in decl.items()]
-    try:
-        return make_context(specs)
-    except DeclarationError as exc:
-        raise InvalidArgument(exc.message) from None
+    for name, d in decl.items():
+        if isinstance(d, dict) and name in GREEK and "latex" not in d:
+            d["latex"] = [f"\\{name}"]
+    specs = tuple(_spec(name, d) for name, d in decl.items())
+    if specs not in _CONTEXTS:
+        if len(_CONTEXTS) > 256:
+            _CONTEXTS.clear()
+        try:
+            _CONTEXTS[specs] = make_context(list(specs))
+        except DeclarationError as exc:
+            raise InvalidArgument(exc.message) from None
+    return _CONTEXTS[specs]
 
 
 def _spec(name: str, d: Mapping[str, Any]) -> SymbolSpec:
@@ -152,7 +189,8 @@ def dims(lo: int = 2, hi: int = 6) -> st.SearchStrategy[int]:
 def _elements(domain: str, bounds: tuple[float, float] | None,
               away_from_kinks: float) -> st.SearchStrategy[float]:
     if domain not in DOMAIN_BOUNDS:
-        raise InvalidArgument(f"unknown domain {domain!r} (known: {', '.join(DOMAIN_BOUNDS)})")
+        raise InvalidArgument(f"unknown domain {domain!r} (known: "
+                              f"{', '.join(list(DOMAIN_BOUNDS) + list(STRUCTURED))})")
     lo, hi = bounds or DOMAIN_BOUNDS[domain]
     if domain == "integer":
         return st.integers(int(lo), int(hi)).map(float)
@@ -178,27 +216,42 @@ def tensors(shape: Sequence[int] | st.SearchStrategy, domain: str = "real", *,
     Entries are drawn by Hypothesis one by one (so a failure shrinks entry by entry,
     towards small, simple values). ``domain`` is one of :data:`DOMAIN_BOUNDS`'s keys;
     ``bounds`` overrides its range (the bounds of ``interval`` and ``integer``).
-    ``unit`` normalises each column to norm 1. ``away_from_kinks=eps`` keeps every
-    entry at least ``eps`` from 0, where ``|x|``, ``relu`` and ``sign`` have kinks.
-    ``shape`` may be a strategy of shapes.
+    ``unit`` normalises each column to norm 1. The structured domains are built from
+    the drawn entries, never filtered: ``simplex`` (a vector: positive entries summing
+    to 1), ``symmetric``, ``spd`` (``G G^T / n + I/2``), ``invertible`` (singular values
+    clamped to [1/2, 2]) for square matrices, and ``orthogonal`` (QR; orthonormal
+    columns, or rows when wide). ``away_from_kinks=eps`` keeps every entry at least
+    ``eps`` from 0, where ``|x|``, ``relu`` and ``sign`` have kinks. ``shape`` may be a
+    strategy of shapes.
     """
     if dtype not in (torch.float64, torch.float32):
         raise InvalidArgument(f"dtype {dtype!r}: derive compares in float64 (or float32)")
     if away_from_kinks < 0:
         raise InvalidArgument(f"away_from_kinks={away_from_kinks!r} must be >= 0")
     dev = resolve_device(device)
-    elements = _elements(domain, bounds, away_from_kinks)
     if isinstance(shape, st.SearchStrategy):
         return shape.flatmap(lambda s: tensors(s, domain, device=device, dtype=dtype,
                                                bounds=bounds, away_from_kinks=away_from_kinks))
     shape = tuple(int(s) for s in shape)
     if any(s < 0 for s in shape):
         raise InvalidArgument(f"shape {shape!r} has a negative size")
+    construct = None
+    if domain in STRUCTURED:
+        base, construct, ranks = STRUCTURED[domain]
+        if len(shape) not in ranks or (domain in _SQUARE and shape[0] != shape[1]):
+            what = "a vector" if ranks == (1,) else (
+                "a square matrix" if domain in _SQUARE else "a matrix")
+            raise InvalidArgument(f"domain {domain!r} is for {what}, not shape {shape!r}")
+        elements = _elements(base, None, 0.0)
+    else:
+        elements = _elements(domain, bounds, away_from_kinks)
 
     def to_tensor(entries: tuple[float, ...]) -> torch.Tensor:
         t = torch.tensor(entries, dtype=torch.float64).reshape(shape)
         if domain == "unit":
             t = _normalise(t)
+        elif construct is not None:
+            t = construct(t)
         return t.to(device=dev, dtype=dtype)
     # one Hypothesis choice per entry (a tuple is cheaper to draw and shrink than a
     # numpy array strategy)
@@ -247,7 +300,7 @@ def _points(ctx: Context, dev: torch.device, away: float = 0.0):
                 shape = tuple(values[d] if isinstance(d, str) else int(d) for d in s.shape)
                 values[s.name] = draw(tensors(shape, s.domain, device=dev,
                                               bounds=s.bounds, away_from_kinks=away))
-        return _Case(ctx, values, _env(ctx, values, dev))
+        return _Case(ctx, values, point_env(ctx, values, dev))
     return draw_point()
 
 
@@ -256,59 +309,16 @@ class _Case:
 
     __slots__ = ("ctx", "values", "env")
 
-    def __init__(self, ctx: Context, values: dict[str, Any], env: Env):
+    def __init__(self, ctx: Context, values: dict[str, Any], env: Any):
         self.ctx, self.values, self.env = ctx, values, env
 
     def __iter__(self):
         return iter((self.values, self.env))
 
     def __repr__(self) -> str:
-        dims_txt, point_txt = _point_text(self.values, self.ctx)
+        from .core import point_text
+        dims_txt, point_txt = point_text(self.values, self.ctx)
         return f"<dims: {dims_txt}; point: {point_txt}>"
-
-
-def _to_derive(v: Any, dev: torch.device) -> Any:
-    """Natural layout -> derive's batched layout (batch 1)."""
-    if isinstance(v, (int, float)):
-        return torch.full((1, 1, 1), float(v), dtype=torch.float64, device=dev)
-    v = v.to(device=dev, dtype=torch.float64)
-    if v.dim() == 0:
-        return v.reshape(1, 1, 1)
-    if v.dim() == 1:
-        return v.reshape(1, -1, 1)
-    return v.unsqueeze(0)
-
-
-def _from_derive(v: torch.Tensor, s: SymbolSpec) -> torch.Tensor:
-    if s.kind in ("scalar", "constant", "index"):
-        return v.reshape(())
-    if s.kind in ("vector", "family"):
-        return v.reshape(-1)
-    return v[0]
-
-
-def _env(ctx: Context, values: dict[str, Any], dev: torch.device) -> Env:
-    """derive's evaluation environment for one point; adds derived symbols to ``values``."""
-    env = Env({}, batch=1, device=dev,
-              functions={s.name: FUNCTIONS[s.torch] for s in ctx.specs
-                         if s.kind == "function" and s.torch in FUNCTIONS})
-    dim_values = {s.name: values[s.name] for s in ctx.dims}
-    for name, v in dim_values.items():
-        env[ctx.objects[name]] = float(v)
-    derived = []
-    for s in ctx.specs:
-        if s.kind in ("dim", "identity", "ones", "function"):
-            continue
-        if s.define:
-            derived.append(s)
-            continue
-        bind(env, s, ctx.objects[s.name], _to_derive(values[s.name], dev))
-    for s in derivation_order(derived, ctx):
-        val = derive_value(s, ctx, env, dim_values)
-        bind(env, s, ctx.objects[s.name], val)
-        values[s.name] = _from_derive(val, s)
-    env.cache = {}   # values of forms at this point, by id(form)
-    return env
 
 
 def bank_definition(question: Question) -> Callable[..., torch.Tensor]:
@@ -338,7 +348,7 @@ def bank_definition(question: Question) -> Callable[..., torch.Tensor]:
             elif spec.kind == "constant":
                 v[name] = float(val)
             else:
-                v[name] = _to_derive(val, dev)
+                v[name] = to_derive(val, dev)
         out = d.torch(v)
         if isinstance(out, dict):
             raise InvalidArgument(f"{question.id}: a tuple question's definition returns "
@@ -348,141 +358,7 @@ def bank_definition(question: Question) -> Callable[..., torch.Tensor]:
     return definition
 
 
-# --- reading closed forms ----------------------------------------------------------------
-
-def _as_expr(x: Any, ctx: Context, what: str) -> Any:
-    """LaTeX (through derive's parser) or SymPy -> a SymPy object over ``ctx``'s symbols."""
-    if isinstance(x, str):
-        try:
-            return single_value(parse_answer(x, ctx))
-        except AnswerError as exc:
-            caret = ("" if exc.position is None
-                     else f"\n    {x}\n    {' ' * exc.position}^")
-            raise InvalidArgument(f"{what} {x!r} cannot be read ({exc.code}): "
-                                  f"{exc.message}{caret}") from None
-    if isinstance(x, sp.Basic) or isinstance(x, sp.MatrixBase):
-        return _rebind(x, ctx, what)
-    raise InvalidArgument(f"{what} must be LaTeX, a SymPy expression or a callable, "
-                          f"not {type(x).__name__}")
-
-
-def _rebind(e: Any, ctx: Context, what: str) -> Any:
-    """Replace the user's SymPy symbols by the declared ones with the same name, so
-    ``Symbol('n')`` means the dim ``n`` whatever assumptions it was made with."""
-    mapping: dict[Any, Any] = {}
-    unknown = []
-    atoms = set(e.atoms(sp.Symbol)) | set(e.atoms(sp.MatrixSymbol))
-    bound = {v for s in e.atoms(sp.Sum) for v in s.variables}
-    for a in atoms:
-        name = a.name
-        if a in bound:
-            continue
-        if name not in ctx.objects:
-            unknown.append(name)
-        elif ctx.objects[name] != a:
-            mapping[a] = ctx.objects[name]
-    if unknown:
-        raise InvalidArgument(f"{what} uses undeclared symbols {sorted(unknown)} "
-                              f"(declared: {', '.join(s.name for s in ctx.specs)})")
-    # matrix symbols first-class: replace inside shapes too
-    return e.xreplace(mapping) if mapping else e
-
-
-def _callable_args(fn: Callable, values: dict[str, Any], what: str) -> dict[str, Any]:
-    try:
-        sig = inspect.signature(fn)
-    except (TypeError, ValueError):
-        return dict(values)
-    params = sig.parameters.values()
-    if any(p.kind is p.VAR_KEYWORD for p in params):
-        return dict(values)
-    out = {}
-    for p in params:
-        if p.kind in (p.VAR_POSITIONAL,):
-            continue
-        if p.name in values:
-            out[p.name] = values[p.name]
-        elif p.default is p.empty:
-            raise InvalidArgument(f"{what} {getattr(fn, '__name__', fn)!r} takes {p.name!r}, "
-                                  f"which is not a declared symbol "
-                                  f"(declared: {', '.join(values)})")
-    return out
-
-
-class _Form:
-    """A closed form or definition, ready to evaluate at a point."""
-
-    def __init__(self, x: Any, ctx: Context, what: str):
-        self.what, self.source = what, x
-        self.fn: Callable | None = None
-        self.compiled = None
-        if callable(x) and not isinstance(x, (sp.Basic, sp.MatrixBase)):
-            self.fn = x
-            self.text = getattr(x, "__name__", repr(x))
-        else:
-            self.expr = _as_expr(x, ctx, what)
-            self.compiled = compile_expr(self.expr)
-            self.text = x if isinstance(x, str) else sp.sstr(self.expr)
-
-    @property
-    def is_expr(self) -> bool:
-        return self.compiled is not None
-
-    def matrix(self, env: Env) -> torch.Tensor:
-        """Value in derive's layout ``(r, c)`` (a scalar is ``(1, 1)``)."""
-        cache = getattr(env, "cache", None)
-        if cache is not None and id(self) in cache:
-            return cache[id(self)]
-        v = evaluate(self.compiled, env)
-        if v.dim() == 3:
-            return v[0]
-        return v.reshape(1, 1)
-
-
-# --- comparison and reporting ---------------------------------------------------------------
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, torch.Tensor):
-        v = v.detach().cpu()
-        if v.dim() == 0:
-            return repr(float(v))
-        return repr(_round(v.tolist()))
-    return repr(v)
-
-
-def _round(x: Any) -> Any:
-    if isinstance(x, list):
-        return [_round(y) for y in x]
-    return float(f"{x:.10g}")
-
-
-def _point_text(values: dict[str, Any], ctx: Context) -> tuple[str, str]:
-    """(dims, point) as text; derived symbols are left out (they follow from the point)."""
-    dim_names = {s.name for s in ctx.dims}
-    derived = {s.name for s in ctx.specs if s.define}
-    dims_txt = ", ".join(f"{k} = {values[k]}" for k in values if k in dim_names) or "(none)"
-    pts = [f"{k} = {_fmt(v)}" for k, v in values.items()
-           if k not in dim_names and k not in derived]
-    return dims_txt, "; ".join(pts) or "(no symbols)"
-
-
-def _compare(expected: torch.Tensor, got: torch.Tensor, rtol: float, atol: float
-             ) -> tuple[bool, float, tuple[int, ...]]:
-    """Within ``atol + rtol * (|expected| + max|expected|)``? The max term keeps an
-    entry that cancels to ~0 from failing on rounding in a large matrix."""
-    diff = (got - expected).abs()
-    scale = expected.abs().max() if expected.numel() else expected.new_zeros(())
-    tol = atol + rtol * (expected.abs() + scale)
-    bad = ~(diff <= tol)                      # NaN counts as bad
-    err = diff.nan_to_num(nan=math.inf)
-    idx = int(torch.argmax(err)) if err.numel() else 0
-    where = tuple(int(i) for i in np.unravel_index(idx, tuple(err.shape))) if err.dim() else ()
-    return not bool(bad.any()), float(err.max()) if err.numel() else 0.0, where
-
-
-def _kink_distance(env: Env) -> float:
-    return float(env.kink.min())
-
+# --- Hypothesis ---------------------------------------------------------------------------
 
 def _run(prop: Callable, case: st.SearchStrategy, *, max_examples: int,
          seed: int | None) -> None:
@@ -509,163 +385,189 @@ def _run(prop: Callable, case: st.SearchStrategy, *, max_examples: int,
     except hypothesis.errors.Unsatisfiable as exc:
         raise Undecided(
             f"no drawn example could be compared: every point was within kink_eps of a "
-            f"kink of a form, or near a zero of an avoid_zero quantity ({exc})") from None
+            f"kink of a form, near a zero of an avoid_zero quantity, or outside the "
+            f"domain ({exc})") from None
 
 
-# --- the assertions ----------------------------------------------------------------------
-
-def _to_matrix(t: torch.Tensor, kind: str, out_shape: tuple, wrt_shape: tuple) -> torch.Tensor:
-    """torch.func's result -> derive's layout, or InvalidArgument if it has none."""
-    o, w = len(out_shape), len(wrt_shape)
-    if kind == "value" or kind == "gradient":
-        shape = out_shape if kind == "value" else wrt_shape
-        return t.reshape(_matrix_shape(shape))
-    if kind == "hessian":
-        if w > 1:
-            raise InvalidArgument("a Hessian in a matrix variable has four axes; derive's "
-                                  "layout holds matrices: pass a callable closed form")
-        n = wrt_shape[0] if w else 1
-        return t.reshape(n, n)
-    # jacobian: (df/dx)_{ij} = df_i / dx_j
-    if o <= 1 and w <= 1:
-        return t.reshape(out_shape[0] if o else 1, wrt_shape[0] if w else 1)
-    if w == 0 and o == 2:
-        return t.reshape(out_shape)
-    raise InvalidArgument(f"the Jacobian of an output of shape {out_shape} in a variable of "
-                          f"shape {wrt_shape} has {o + w} axes; derive's layout holds "
-                          f"matrices: pass a callable closed form"
-                          + (" (or use kind='gradient')" if o == 0 else ""))
+FOUND_BY_HYPOTHESIS = "smallest failing case Hypothesis found"
 
 
-def _matrix_shape(shape: tuple) -> tuple[int, int]:
-    if len(shape) == 0:
-        return (1, 1)
-    if len(shape) == 1:
-        return (shape[0], 1)
-    return tuple(shape)
+def _hypothesis_search(*, ctx: Context, wrt: str, kind: str, definition: Callable,
+                       form: Form, defn: Form, avoid: Sequence[Form], dev: torch.device,
+                       rtol: float, atol: float, kink_eps: float, against: str,
+                       max_examples: int, seed: int | None) -> Tally:
+    """Every example drawn, screened and compared by Hypothesis, one at a time; a
+    disagreement is shrunk and raised as :class:`Mismatch`."""
+    tally = Tally()
 
-
-def _autograd(fn: Callable, x: torch.Tensor, kind: str) -> torch.Tensor:
-    from torch import func
-    if kind == "value":
-        return fn(x)
-    if kind == "gradient":
-        return func.grad(fn)(x)
-    if kind == "jacobian":
-        return func.jacrev(fn)(x)
-    # hessian: jacrev twice (jacfwd would vmap the definition, which breaks Python
-    # control flow on tensor values)
-    return func.jacrev(func.jacrev(fn))(x)
-
-
-def _latex_definition(form: _Form, ctx: Context, dev: torch.device) -> Callable:
-    """A LaTeX/SymPy definition as a torch function of natural-layout tensors."""
-    def fn(**values):
-        env = _env(ctx, dict(values), dev)
-        v = evaluate(form.compiled, env)
-        if v.dim() == 3:
-            v = v[0]
-            return v[:, 0] if v.shape[1] == 1 and _is_columnish(form.expr) else v
-        return v.reshape(())
-    return fn
-
-
-def _is_columnish(e: Any) -> bool:
-    return isinstance(e, (sp.MatrixExpr, sp.MatrixBase)) and e.shape[1] == 1
-
-
-def assert_matches_autograd(closed_form: Any, definition: Any, *, wrt: str,
-                            symbols: Any = None,
-                            shapes: Mapping[str, Sequence[str | int]] | None = None,
-                            domains: Mapping[str, str] | None = None,
-                            dims: Mapping[str, tuple[int, int]] | None = None,
-                            kind: str = "gradient", avoid_zero: Iterable[Any] = (),
-                            device: str | torch.device | None = None,
-                            max_examples: int = 50, rtol: float = 1e-7, atol: float = 1e-9,
-                            kink_eps: float = KINK_EPS, seed: int | None = None) -> Agreement:
-    """Assert that ``closed_form`` equals torch autograd of ``definition`` in ``wrt``.
-
-    ``definition`` is a torch function whose parameters are named after declared
-    symbols (it gets those it names, in natural layout), or LaTeX/SymPy. ``kind`` is
-    ``"gradient"`` (``torch.func.grad``; scalar output), ``"jacobian"``
-    (``torch.func.jacrev``; ``(df/dx)_{ij} = df_i/dx_j``), ``"hessian"``, or ``"value"``
-    (no differentiation: the definition already computes the answer).
-    ``closed_form`` is LaTeX, SymPy (derive's layout) or a callable (the same layout as
-    torch.func's result). Hypothesis draws dims and points (``max_examples``; float64;
-    deterministic unless ``seed`` is given); points within ``kink_eps`` of a kink of a
-    LaTeX/SymPy form, or where an ``avoid_zero`` quantity (LaTeX, SymPy, or a callable)
-    is within 0.05 of 0, are not compared. On disagreement raises :class:`Mismatch` (an
-    ``AssertionError``) naming the smallest failing dims and point, expected and got, and
-    the largest error.
-
-    Call it from a plain test, not from inside a ``@given`` test (Hypothesis refuses
-    nested ``@given``); to write your own properties, use :func:`points` there.
-    """
-    __tracebackhide__ = True
-    if kind not in KINDS:
-        raise InvalidArgument(f"kind={kind!r}; choose one of {', '.join(KINDS)}")
-    if isinstance(symbols, Question) and not avoid_zero:
-        avoid_zero = symbols.avoid_zero
-    ctx = declare(symbols, shapes=shapes, domains=domains, dims=dims)
-    spec = ctx.spec_of(wrt)
-    if spec is None or spec.kind not in ("scalar", "vector", "matrix", "family") or spec.define:
-        raise InvalidArgument(f"wrt={wrt!r} must name a declared scalar, vector or matrix "
-                              f"(not derived); declared: "
-                              f"{', '.join(s.name for s in ctx.specs)}")
-    if max_examples < 1:
-        raise InvalidArgument(f"max_examples={max_examples!r} must be >= 1")
-    dev = resolve_device(device)
-    form = _Form(closed_form, ctx, "closed form")
-    defn = _Form(definition, ctx, "definition")
-    def_fn = defn.fn if defn.fn is not None else _latex_definition(defn, ctx, dev)
-    avoid = [_Form(a, ctx, "avoid_zero") for a in avoid_zero]
-    stats = {"compared": 0, "rejected": 0, "max_err": 0.0}
-    against = "the definition" if kind == "value" else f"torch autograd ({kind} in {wrt})"
-    if form.is_expr and kind in ("gradient", "hessian"):
-        _static_shape_check(form, ctx, wrt, kind, against)
+    def outside(reason: str) -> None:
+        tally.outside[reason] += 1
+        assume(False)
 
     def closed_form_matches_autograd(case):
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
         values, env = case
-        if _rejected(env, values, (form, defn), avoid, kink_eps):
-            stats["rejected"] += 1
-            assume(False)
+        tally.drawn += 1
         x = values[wrt]
         others = {k: v for k, v in values.items() if k != wrt}
 
         def f(t):
-            out = def_fn(**_callable_args(def_fn, {**others, wrt: t}, "definition"))
+            out = definition(**callable_args(definition, {**others, wrt: t}, "definition"))
             out = torch.as_tensor(out, dtype=torch.float64, device=dev)
             if kind in ("gradient", "hessian") and out.numel() == 1:
                 out = out.reshape(())
             return out
-        out = f(x)
+        # the point is screened before the closed form is evaluated there
+        try:
+            out = f(x)
+        except Exception as exc:
+            if not is_domain_error(exc):
+                raise
+            outside("the definition cannot be computed (singular matrix)")
         if kind in ("gradient", "hessian") and out.dim() != 0:
             raise InvalidArgument(f"kind={kind!r} needs a scalar definition; it returned "
-                                  f"shape {tuple(out.shape)} (use kind='jacobian')")
-        expected = _autograd(f, x, kind).detach()
+                                  f"shape {tuple(out.shape)} (use kind='jacobian', or leave "
+                                  f"kind out: it is read off the definition's output)")
+        if not bool(torch.isfinite(out).all()):
+            outside("the definition is not finite")
+        for a in avoid:
+            v = a.matrix(env) if a.is_expr else torch.as_tensor(
+                a.fn(**callable_args(a.fn, dict(values), "avoid_zero")), dtype=torch.float64)
+            if not bool((v.abs() > AVOID_EPS).all()):
+                tally.rejected += 1
+                assume(False)
+        try:
+            expected = autograd(f, x, kind).detach()
+        except Exception as exc:
+            if not is_domain_error(exc):
+                raise
+            outside("the definition cannot be differentiated (singular matrix)")
+        if not bool(torch.isfinite(expected).all()):
+            outside("autograd's derivative is not finite")
+        try:
+            if form.is_expr:
+                got = form.matrix(env)       # records the distance to its kinks
+            else:
+                got = torch.as_tensor(form.fn(**callable_args(form.fn, dict(values),
+                                                              "closed form")),
+                                      dtype=torch.float64, device=dev)
+        except Exception as exc:
+            if not is_domain_error(exc):
+                if form.is_expr:
+                    raise InvalidArgument(f"the closed form {form.text} cannot be evaluated "
+                                          f"numerically: {type(exc).__name__}: {exc}") from None
+                raise
+            outside("the closed form cannot be evaluated (singular matrix)")
+        if defn.is_expr:
+            try:
+                defn.matrix(env)
+            except Exception:     # noqa: BLE001 - evaluated for its kinks only
+                pass
+        if float(env.kink.min()) <= kink_eps:
+            tally.rejected += 1
+            assume(False)
+        if not bool(torch.isfinite(got).all()):
+            outside("the closed form is not finite")
         if form.is_expr:
-            expected = _to_matrix(expected, kind, tuple(out.shape), tuple(x.shape))
-            got = form.matrix(env)
-        else:
-            got = torch.as_tensor(form.fn(**_callable_args(form.fn, dict(values),
-                                                           "closed form")),
-                                  dtype=torch.float64, device=dev)
-        _check_pair(expected, got, values, ctx, subject="the closed form", against=against,
-                    head=f"closed form {form.text}", rtol=rtol, atol=atol, dev=dev,
-                    stats=stats)
+            expected = to_matrix(expected[None], kind, tuple(out.shape), tuple(x.shape))[0]
+        msg = mismatch_message(expected, got, values, ctx, subject="the closed form",
+                               against=against, head=f"closed form {form.text}",
+                               found_by=FOUND_BY_HYPOTHESIS, rtol=rtol, atol=atol, dev=dev)
+        if msg is not None:
+            raise Mismatch(msg)
+        tally.compared += 1
+        err = (got - expected).abs()
+        tally.max_err = max(tally.max_err, float(err.max()) if err.numel() else 0.0)
 
-    _run(closed_form_matches_autograd, _points(ctx, dev), max_examples=max_examples,
-         seed=seed)
-    return Agreement("numeric", stats["compared"], stats["rejected"], stats["max_err"],
-                     str(dev))
+    try:
+        _run(closed_form_matches_autograd, _points(ctx, dev), max_examples=max_examples,
+             seed=seed)
+    except Undecided:
+        if tally.outside_total * 2 <= tally.drawn:
+            raise
+    return tally
 
 
-def _static_shape_check(form: _Form, ctx: Context, wrt: str, kind: str, against: str) -> None:
+# --- the assertions ----------------------------------------------------------------------
+
+def _wrt_spec(ctx: Context, wrt: str) -> SymbolSpec:
+    spec = ctx.spec_of(wrt)
+    if spec is None and not ctx.specs:
+        raise InvalidArgument(
+            f"wrt={wrt!r} is not declared, and no symbol is: pass shapes= with the shape of "
+            f"every symbol the closed form and the definition use, e.g. "
+            f"shapes={{{wrt!r}: 'n'}} for a vector of length n ('m n' a matrix, () a scalar)")
+    if spec is None:
+        raise InvalidArgument(
+            f"wrt={wrt!r} is not declared: add it to shapes=, e.g. {wrt!r}: 'n' for a vector "
+            f"('m n' a matrix, () a scalar); declared: {', '.join(s.name for s in ctx.specs)}")
+    if spec.kind not in ("scalar", "vector", "matrix", "family") or spec.define:
+        raise InvalidArgument(f"wrt={wrt!r} must name a declared scalar, vector or matrix "
+                              f"(not a {spec.kind}{', derived' if spec.define else ''}); "
+                              f"declared: {', '.join(s.name for s in ctx.specs)}")
+    return spec
+
+
+def _smallest_dims(ctx: Context) -> dict[str, int]:
+    return {s.name: int((s.bounds or DEFAULT_DIM_RANGE)[0]) for s in ctx.dims}
+
+
+def _natural_shape(s: SymbolSpec, dims_: dict[str, int]) -> tuple[int, ...]:
+    if s.kind in ("scalar", "constant", "index"):
+        return ()
+    shape = tuple(dims_[d] if isinstance(d, str) else int(d) for d in s.shape)
+    return shape[:1] if s.kind in ("vector", "family") else shape
+
+
+def _output_shape(search: Search, ctx: Context, defn: Form, seed: int) -> tuple[int, ...]:
+    """The definition's output shape at the smallest dims, read before any example is
+    drawn: from a LaTeX definition's shape; else by calling the definition on tensors
+    of the "meta" device (shapes, no values); else, when it needs values (Python
+    control flow, tensors made on another device), at one fixed point."""
+    small = _smallest_dims(ctx)
+    if defn.is_expr:
+        e = defn.expr
+        if not isinstance(e, (sp.MatrixExpr, sp.MatrixBase)):
+            return ()
+        subs = {ctx.objects[n]: sp.Integer(v) for n, v in small.items()}
+        r, c = (int(sp.sympify(x).xreplace(subs)) for x in e.shape)
+        return (r,) if c == 1 else (r, c)
+    if not any(s.define for s in ctx.specs):
+        values: dict[str, Any] = dict(small)
+        for s in ctx.specs:
+            if s.kind in ("scalar", "vector", "matrix", "family"):
+                values[s.name] = torch.empty(_natural_shape(s, small), dtype=torch.float64,
+                                             device="meta")
+            elif s.kind == "constant":
+                values[s.name] = float(ctx.objects[s.name])
+            elif s.kind == "index":
+                values[s.name] = 1
+        try:
+            fn = search.definition
+            out = fn(**callable_args(fn, values, "definition"))
+            return tuple(out.shape) if isinstance(out, torch.Tensor) else ()
+        except InvalidArgument:
+            raise
+        except Exception:      # noqa: BLE001 - it needs values: one fixed point below
+            pass
+    gen = torch.Generator(device="cpu")
+    gen.manual_seed(seed)
+    for _ in range(5):
+        _, batched, fixed = search._draw(small, 1, gen, {})
+        try:
+            return tuple(search.value({**fixed, **{n: v[0] for n, v in batched.items()}}).shape)
+        except Exception as exc:
+            if not is_domain_error(exc):
+                raise
+    raise InvalidArgument("the definition could not be computed at 5 points drawn at the "
+                          "smallest dims (a singular matrix each time): declare the domain, "
+                          "e.g. domains={'A': 'invertible'}")
+
+
+def _static_shape_check(form: Form, ctx: Context, wrt: str, kind: str, against: str) -> None:
     """A gradient has its variable's shape and a Hessian is n x n: check the closed
     form's shape before drawing any point, and name the smallest dims where it differs."""
     __tracebackhide__ = True
-    import itertools
     obj = ctx.objects[wrt]
     want = tuple(obj.shape) if isinstance(obj, sp.MatrixSymbol) else (sp.S.One, sp.S.One)
     if kind == "hessian":
@@ -699,50 +601,169 @@ def _shape_words(shape: tuple) -> str:
     return f"{sp.sstr(r)} x {sp.sstr(c)}"
 
 
-def _rejected(env: Env, values: dict, forms: Sequence[_Form], avoid: Sequence[_Form],
-              kink_eps: float) -> bool:
-    """Is this point too close to a kink of a form, or to a zero of an avoid_zero quantity?"""
-    for fm in forms:
-        if fm.is_expr:
-            # evaluating records the distance to the form's kinks in env.kink
-            env.cache[id(fm)] = fm.matrix(env)
-    if _kink_distance(env) <= kink_eps:
-        return True
-    for a in avoid:
-        v = a.matrix(env) if a.is_expr else torch.as_tensor(
-            a.fn(**_callable_args(a.fn, dict(values), "avoid_zero")), dtype=torch.float64)
-        if not bool((v.abs() > AVOID_EPS).all()):
-            return True
-    return False
+#: what to try, per kind of symbol, when most points are outside the domain
+_CANDIDATES = {"scalar": ("positive",), "vector": ("positive",),
+               "square": ("spd", "invertible")}
 
 
-def _check_pair(expected: torch.Tensor, got: torch.Tensor, values: dict, ctx: Context, *,
-                subject: str, against: str, head: str, rtol: float, atol: float,
-                dev: torch.device, stats: dict) -> None:
-    """Raise AssertionError naming the point unless ``got`` (the subject's value)
-    equals ``expected`` (``against``'s value)."""
+def _outside_domain_error(search: Search, ctx: Context, tally: Tally, seed: int
+                          ) -> InvalidArgument:
+    """Too many points outside the domain: say why, and which domain to declare (each
+    candidate is tried on a few points, so the advice is one that works)."""
+    reasons = "; ".join(f"{reason}: {n}" for reason, n in tally.outside.most_common() if n)
+    head = (f"{tally.outside_total} of {tally.drawn} drawn points are outside the domain where "
+            f"the derivation can be checked ({reasons}).")
+    options: list[dict[str, str]] = []
+    for s in ctx.specs:
+        if s.define or s.domain != "real" or s.kind not in ("scalar", "vector", "matrix"):
+            continue
+        key = s.kind if s.kind != "matrix" else (
+            "square" if len(s.shape) == 2 and s.shape[0] == s.shape[1] else "")
+        options += [{s.name: d} for d in _CANDIDATES.get(key, ())]
+    if len(options) > 1:
+        together: dict[str, str] = {}
+        for o in options:
+            for k, v in o.items():
+                together.setdefault(k, v)
+        if len(together) > 1:
+            options.append(together)
+    best: tuple[float, dict[str, str], Tally] | None = None
+    for o in options[:12]:
+        t = search.run(16, seed=seed, overrides=o, stop_at_failure=False)
+        rate = t.outside_total / max(t.drawn, 1)
+        if best is None or rate < best[0]:
+            best = (rate, o, t)
+    generic = ("Declare where it holds with domains= (scalars and vectors: 'positive', "
+               "'nonzero', 'interval' with dims=; vectors: 'unit', 'simplex'; square "
+               "matrices: 'symmetric', 'spd', 'invertible'; 'orthogonal'), or avoid_zero= "
+               "for a quantity that must not vanish.")
+    if best is not None and best[0] <= 0.1:
+        rate, o, t = best
+        return InvalidArgument(f"{head} Declare the domain: domains={o!r} (with it, "
+                               f"{t.outside_total} of {t.drawn} points are outside). {generic}")
+    return InvalidArgument(f"{head} {generic}")
+
+
+def assert_matches_autograd(closed_form: Any, definition: Any, *, wrt: str,
+                            shapes: Mapping[str, Any] | None = None,
+                            symbols: Any = None,
+                            domains: Mapping[str, str] | None = None,
+                            dims: Mapping[str, tuple[int, int]] | None = None,
+                            kind: str | None = None, avoid_zero: Iterable[Any] = (),
+                            device: str | torch.device | None = None,
+                            max_examples: int = 50, rtol: float = 1e-7, atol: float = 1e-9,
+                            kink_eps: float = KINK_EPS, seed: int | None = None,
+                            search: str = "batched") -> Agreement:
+    """Assert that ``closed_form`` equals torch autograd of ``definition`` in ``wrt``.
+
+    The common case is one call::
+
+        assert_matches_autograd(r"(A + A^T) x", lambda A, x: x @ A @ x,
+                                wrt="x", shapes={"A": "n n", "x": "n"})
+
+    ``shapes`` declares every symbol by its shape (einops style ``"m n"`` or a tuple;
+    dims are free names, drawn in 2..5 unless ``dims={"n": (lo, hi)}``); ``symbols``
+    (the bank's declarations, or a bank :class:`~derive.Question`) and ``domains`` add
+    domains and LaTeX spellings. ``definition`` is a torch function whose parameters are
+    named after symbols (``lambda_`` or ``lam`` for ``lambda``), or LaTeX/SymPy.
+
+    ``kind`` is read off the definition's output: a scalar gives a ``"gradient"``
+    (``torch.func.grad``, the shape of ``wrt``), a vector or matrix a ``"jacobian"``
+    (``torch.func.jacrev``; ``(df/dx)_{ij} = df_i/dx_j``). Pass ``"hessian"`` or
+    ``"value"`` (no differentiation) explicitly. ``closed_form`` is LaTeX, SymPy (derive's
+    layout) or a callable (torch.func's layout). A derivative with more than two axes
+    is refused before any example is drawn, unless the closed form is a callable.
+
+    Examples are drawn inside each symbol's domain (float64; deterministic unless
+    ``seed`` is given). Each point is screened before the closed form is evaluated
+    there: where the definition or its derivative is not finite, or a matrix is
+    singular, it is outside the domain (counted in ``Agreement.outside_domain``; when
+    more than half are, :class:`InvalidArgument` says which domain to declare); within
+    ``kink_eps`` of a kink of a LaTeX form, or where an ``avoid_zero`` quantity is
+    within 0.05 of 0, it is not compared. On disagreement raises :class:`Mismatch` (an
+    ``AssertionError``) naming the smallest failing dims and point, expected and got.
+
+    ``search="batched"`` (the default) evaluates all examples at one choice of dims at
+    once (``torch.func.vmap``) and hands a failure to Hypothesis to shrink;
+    ``search="hypothesis"`` draws and checks every example through Hypothesis (its
+    edge-seeking values; slower).
+
+    Call it from a plain test, not from inside a ``@given`` test (Hypothesis refuses
+    nested ``@given``); to write your own properties, use :func:`points` there.
+    """
     __tracebackhide__ = True
-    dims_txt, point_txt = _point_text(values, ctx)
-    case = (f"{head}\n  smallest failing case Hypothesis found:\n"
-            f"    dims:     {dims_txt}\n    point:    {point_txt}\n")
-    if tuple(got.shape) != tuple(expected.shape):
-        raise Mismatch(
-            f"wrong shape: {subject} has shape {tuple(got.shape)}, {against} has "
-            f"{tuple(expected.shape)}\n  " + case)
-    ok, err, where = _compare(expected, got, rtol, atol)
-    if not ok:
-        raise Mismatch(
-            f"{subject} does not match {against}\n  " + case +
-            f"    expected: {_fmt(expected)}   ({against})\n"
-            f"    got:      {_fmt(got)}   ({subject})\n"
-            f"    max abs error: {err:.6g} at entry {where}"
-            f" (rtol={rtol:g}, atol={atol:g}; float64 on {dev})")
-    stats["compared"] += 1
-    stats["max_err"] = max(stats["max_err"], err)
+    if kind is not None and kind not in KINDS:
+        raise InvalidArgument(f"kind={kind!r}; choose one of {', '.join(KINDS)}, or leave it "
+                              f"out to read it off the definition's output")
+    if search not in SEARCHES:
+        raise InvalidArgument(f"search={search!r}; choose one of {', '.join(SEARCHES)}")
+    if isinstance(symbols, Question) and not avoid_zero:
+        avoid_zero = symbols.avoid_zero
+    ctx = declare(symbols, shapes=shapes, domains=domains, dims=dims)
+    wrt_spec = _wrt_spec(ctx, wrt)
+    if max_examples < 1:
+        raise InvalidArgument(f"max_examples={max_examples!r} must be >= 1")
+    dev = resolve_device(device)
+    form = Form(closed_form, ctx, "closed form")
+    defn = Form(definition, ctx, "definition")
+    def_fn = defn.fn if defn.fn is not None else latex_definition(defn, ctx, dev)
+    avoid = [Form(a, ctx, "avoid_zero") for a in avoid_zero]
+    seed_ = 0 if seed is None else seed
+
+    def make(kind_: str) -> Search:
+        return Search(ctx=ctx, wrt=wrt, kind=kind_, definition=def_fn, form=form, defn=defn,
+                      avoid=avoid, dev=dev, rtol=rtol, atol=atol, kink_eps=kink_eps,
+                      against=_against(kind_, wrt), head=f"closed form {form.text}")
+    # the kind and the layout, before any example is drawn
+    out_shape = _output_shape(make(kind or "value"), ctx, defn, seed_)
+    scalar_out = all(s == 1 for s in out_shape)
+    if kind is None:
+        kind = "gradient" if scalar_out else "jacobian"
+    elif kind in ("gradient", "hessian") and not scalar_out:
+        raise InvalidArgument(f"kind={kind!r} needs a scalar definition; it returned shape "
+                              f"{out_shape} (use kind='jacobian', or leave kind out: it is "
+                              f"read off the definition's output)")
+    if form.is_expr:
+        why = layout_error(kind, () if kind in ("gradient", "hessian") else out_shape,
+                           _natural_shape(wrt_spec, _smallest_dims(ctx)))
+        if why:
+            raise InvalidArgument(why)
+        if kind in ("gradient", "hessian"):
+            _static_shape_check(form, ctx, wrt, kind, _against(kind, wrt))
+    runner = make(kind)
+    hyp = dict(ctx=ctx, wrt=wrt, kind=kind, definition=def_fn, form=form, defn=defn,
+               avoid=avoid, dev=dev, rtol=rtol, atol=atol, kink_eps=kink_eps,
+               against=_against(kind, wrt), seed=seed)
+    if search == "hypothesis":
+        tally = _hypothesis_search(max_examples=max_examples, **hyp)
+    else:
+        tally = runner.run(max_examples, seed=seed_)
+        if tally.failure is not None:
+            # shrink it: Hypothesis's search, from scratch, finds the smallest case; if
+            # it finds none, the batched search's own case is reported
+            try:
+                _hypothesis_search(max_examples=max(max_examples, 100), **hyp)
+            except (Undecided, InvalidArgument):
+                pass
+            raise Mismatch(tally.failure + "\n  (Hypothesis found no failing case to shrink; "
+                           "this one is the batched search's)")
+    if tally.outside_total * 2 > tally.drawn:
+        raise _outside_domain_error(runner, ctx, tally, seed_)
+    if tally.compared == 0:
+        raise Undecided(f"no drawn example could be compared: of {tally.drawn} points, "
+                        f"{tally.rejected} were within kink_eps of a kink of a form or near "
+                        f"a zero of an avoid_zero quantity, {tally.outside_total} outside the "
+                        f"domain")
+    return Agreement("numeric", tally.compared, tally.rejected, tally.max_err, str(dev),
+                     tally.outside_total)
+
+
+def _against(kind: str, wrt: str) -> str:
+    return "the definition" if kind == "value" else f"torch autograd ({kind} in {wrt})"
 
 
 def assert_equivalent(a: Any, b: Any, *, symbols: Any = None,
-                      shapes: Mapping[str, Sequence[str | int]] | None = None,
+                      shapes: Mapping[str, Any] | None = None,
                       domains: Mapping[str, str] | None = None,
                       dims: Mapping[str, tuple[int, int]] | None = None,
                       avoid_zero: Iterable[Any] = (), symbolic: bool = True,
@@ -754,7 +775,9 @@ def assert_equivalent(a: Any, b: Any, *, symbols: Any = None,
     First a symbolic proof (derive's: ``simplify``, entrywise at small dims for
     matrices); if that proves them equal the assertion passes, if it proves them
     different it fails. Otherwise Hypothesis compares them numerically at drawn points;
-    a disagreement raises ``AssertionError`` with the smallest counterexample.
+    a disagreement raises ``AssertionError`` with the smallest counterexample. A proof
+    of a difference is not trusted when a symbol has a structured domain (symmetric,
+    spd, orthogonal, ...): the prover knows its entries, not its structure.
 
     The proof runs ``simplify`` in this process: use it for your own expressions, not
     for untrusted text (derive.check runs students' answers in a sandboxed worker).
@@ -763,7 +786,7 @@ def assert_equivalent(a: Any, b: Any, *, symbols: Any = None,
     if isinstance(symbols, Question) and not avoid_zero:
         avoid_zero = symbols.avoid_zero
     ctx = declare(symbols, shapes=shapes, domains=domains, dims=dims)
-    fa, fb = _Form(a, ctx, "a"), _Form(b, ctx, "b")
+    fa, fb = Form(a, ctx, "a"), Form(b, ctx, "b")
     if not (fa.is_expr and fb.is_expr):
         raise InvalidArgument("assert_equivalent compares LaTeX or SymPy expressions; for a "
                               "callable use assert_matches_autograd(kind='value')")
@@ -774,20 +797,33 @@ def assert_equivalent(a: Any, b: Any, *, symbols: Any = None,
         proof = prove_equal(fa.expr, fb.expr, ctx)
         if proof.result is True:
             return Agreement(f"symbolic: {proof.method}", device=str(dev))
-        if proof.result is False:
+        structured = any(s.domain in STRUCTURED for s in ctx.specs)
+        if proof.result is False and not structured:
             proof_note = f"symbolically: {proof.method}"
-    avoid = [_Form(x, ctx, "avoid_zero") for x in avoid_zero]
+    avoid = [Form(x, ctx, "avoid_zero") for x in avoid_zero]
     stats = {"compared": 0, "rejected": 0, "max_err": 0.0}
 
     def a_equals_b(case):
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
         values, env = case
-        if _rejected(env, values, (fa, fb), avoid, kink_eps):
+        for fm in (fa, fb):   # evaluating records the distance to the form's kinks
+            env.cache[id(fm)] = fm.matrix(env)
+        near = float(env.kink.min()) <= kink_eps
+        for x in avoid:
+            v = x.matrix(env) if x.is_expr else torch.as_tensor(
+                x.fn(**callable_args(x.fn, dict(values), "avoid_zero")), dtype=torch.float64)
+            near = near or not bool((v.abs() > AVOID_EPS).all())
+        if near:
             stats["rejected"] += 1
             assume(False)
-        _check_pair(fb.matrix(env), fa.matrix(env), values, ctx, subject="a", against="b",
-                    head=f"a = {fa.text}\n  b = {fb.text}", rtol=rtol, atol=atol, dev=dev,
-                    stats=stats)
+        msg = mismatch_message(fb.matrix(env), fa.matrix(env), values, ctx, subject="a",
+                               against="b", head=f"a = {fa.text}\n  b = {fb.text}",
+                               found_by=FOUND_BY_HYPOTHESIS, rtol=rtol, atol=atol, dev=dev)
+        if msg is not None:
+            raise Mismatch(msg)
+        stats["compared"] += 1
+        stats["max_err"] = max(stats["max_err"],
+                               float((fa.matrix(env) - fb.matrix(env)).abs().max()))
 
     try:
         _run(a_equals_b, _points(ctx, dev), max_examples=max_examples, seed=seed)
@@ -797,12 +833,6 @@ def assert_equivalent(a: Any, b: Any, *, symbols: Any = None,
         raise
     if proof_note:
         raise Mismatch(f"{fa.text} and {fb.text} differ {proof_note} (no numeric "
-                             f"counterexample in {stats['compared']} examples)")
+                       f"counterexample in {stats['compared']} examples)")
     return Agreement("numeric", stats["compared"], stats["rejected"], stats["max_err"],
                      str(dev))
-
-
-# the public classes are documented, raised and shown as derive.testing.X
-for _cls in (Agreement, Mismatch, InvalidArgument, Undecided):
-    _cls.__module__ = "derive.testing"
-del _cls
