@@ -1,10 +1,14 @@
-"""Tests for derive.publish.booklet (solution booklets) and derive.publish.latex_text (LaTeX -> Typst).
+"""Tests for derive.publish (solution booklets, both editions) and its LaTeX -> Typst text.
 
 Most tests render booklets from a *green report made here* (every record
 passing), so that they test typesetting, not the bank's current state, and run
 in seconds. ``test_every_exam_builds_from_a_real_report`` runs the real
 ``validate`` over the whole bank once per session (minutes on a small machine;
 point ``DERIVE_PDF_REPORT`` at a ``derive validate --json`` file to reuse one).
+
+The PDF's text is read with pypdf; the structural check uses ``qpdf --check`` and
+poppler's ``pdfinfo`` when they are installed (Debian: qpdf, poppler-utils), else
+pypdf's strict reader.
 
 Snapshots of the typeset references live in tests/snapshots/*.typ; regenerate
 them with ``DERIVE_UPDATE_SNAPSHOTS=1 python -m pytest tests/test_pdf.py``.
@@ -17,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import unicodedata
 from pathlib import Path
 
@@ -28,8 +33,10 @@ typst = pytest.importorskip("typst")
 from derive import load_bank
 from derive.publish.latex_text import latex_math_to_typst, typst_markup
 from derive.errors import DeriveError
-from derive.publish.booklet import (BookletError, booklet_ok, build_booklet, build_cli, compile_typst,
-                         load_report, reference_math, render_typst)
+from derive.publish.booklet import (EDITIONS, BookletError, booklet_ok, build_booklet,
+                                    build_cli, compile_typst, load_report, reference_math,
+                                    render_typst, tidy_pdf)
+from derive.publish.content import layout
 from derive.validate.run import ClaimRecord, FormResult, Record, Report
 
 BANK = load_bank()
@@ -95,13 +102,20 @@ def green() -> Report:
 
 
 @pytest.fixture(scope="module")
-def booklets(green) -> dict[str, bytes]:
-    return {e: build_booklet(BANK, e, green) for e in BANK.exams}
+def booklets(green) -> dict[tuple[str, str], bytes]:
+    return {(e, ed): build_booklet(BANK, e, green, edition=ed)
+            for e in BANK.exams for ed in EDITIONS}
 
 
+@pytest.fixture(scope="module")
+def texts(booklets) -> dict[tuple[str, str], str]:
+    return {k: pdf_text(pdf) for k, pdf in booklets.items()}
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("exam", list(BANK.exams))
-def test_booklet_shows_every_question_and_reference(booklets, exam):
-    text = pdf_text(booklets[exam])
+def test_booklet_shows_every_question_and_reference(texts, exam, edition):
+    text = texts[exam, edition]
     squashed = re.sub(r"\s+", "", text)
     for q in BANK.exams[exam].questions:
         assert q.id in text, f"{q.id} missing from the {exam} booklet"
@@ -111,16 +125,127 @@ def test_booklet_shows_every_question_and_reference(booklets, exam):
                     f"{q.id}: {tok!r} of the reference {line!r} is not in the PDF text"
     for c in BANK.exams[exam].claims:
         assert c.id in text
-    assert REPORT_DATE in text
-    assert "Summary" in text
+    if edition == "instructor":
+        assert REPORT_DATE in text
+        assert "Summary" in text
 
 
-def test_every_reference_is_typeset_by_typst_math_and_compiles():
+#: what must never reach a reader: LaTeX commands, Markdown, ASCII maths
+RAW_MARKUP = [
+    (r"\\[A-Za-z]+", "a LaTeX command"),
+    (r"\*\*", "Markdown bold or a Python power"),
+    (r"(?<![\w*])\*[A-Za-z][^*\n]{0,40}\*(?![\w*])", "Markdown emphasis"),
+    (r"\^", "a caret (^T, x^2) in plain text"),
+    (r"sqrt\(", "sqrt( in plain text"),
+    (r"\|\|", "|| as a norm in plain text"),
+    (r"_\{", "a LaTeX subscript in plain text"),
+    (r"\w[“”]\s*\(", "a curly quote before a bracket (f'' read as a closing quote)"),
+]
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+@pytest.mark.parametrize("exam", list(BANK.exams))
+def test_booklet_text_has_no_raw_markup(texts, exam, edition):
+    text = texts[exam, edition]
+    for pattern, what in RAW_MARKUP:
+        hits = [text[max(0, m.start() - 40):m.end() + 40].replace("\n", " ")
+                for m in re.finditer(pattern, text)]
+        assert not hits, f"{exam} ({edition}): {what}: {hits[:3]}"
+
+
+INTERNALS = ["Verification record", "grader:", "Symbolic", "random points", "seed",
+             "Claims", "tier 2", "catalogue", "rsolve", "validator", "Summary", "settled",
+             "Evidence", "misconception.match"]
+
+
+@pytest.mark.parametrize("exam", list(BANK.exams))
+def test_student_edition_has_no_verification_internals(texts, exam):
+    student, teacher = texts[exam, "student"], texts[exam, "instructor"]
+    for word in INTERNALS:
+        assert word not in student, f"{exam}: {word!r} in the student edition"
+    assert "Verification record" in teacher and "grader:" in teacher
+    assert "Common mistakes" in student and "Known wrong answers" in teacher
+    if BANK.exams[exam].claims:
+        assert "Evidence" in teacher and "test evidence" in teacher
+
+
+def structural_problems(pdf: bytes, tmp_path) -> list[str]:
+    """What qpdf and poppler say about the file (or pypdf's strict reader without them)."""
+    path = tmp_path / "check.pdf"
+    path.write_bytes(pdf)
+    problems = []
+    if shutil.which("qpdf"):
+        run = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+        if run.returncode != 0 or "No syntax or stream encoding errors" not in run.stdout:
+            problems.append(f"qpdf --check: {run.stdout}{run.stderr}")
+    for tool in ("pdfinfo", "pdftotext"):
+        if shutil.which(tool):
+            args = [tool, str(path)] + (["-"] if tool == "pdftotext" else [])
+            run = subprocess.run(args, capture_output=True, text=True)
+            if run.returncode != 0 or run.stderr.strip():
+                problems.append(f"{tool}: {run.stderr.strip()}")
+    reader = pypdf.PdfReader(io.BytesIO(pdf), strict=True)
+    if not reader.pages or not reader.metadata or not reader.metadata.title:
+        problems.append("pypdf: no pages or no title")
+    return problems
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_pdf_passes_structural_checks(booklets, edition, tmp_path):
+    for exam in BANK.exams:
+        assert structural_problems(booklets[exam, edition], tmp_path) == [], exam
+
+
+def test_tidy_pdf_blanks_suspects_and_keeps_offsets():
+    raw = b"1 0 obj\n<</Type/Catalog/MarkInfo<</Marked true/Suspects false>>>>\nendobj\n"
+    tidy = tidy_pdf(raw)
+    assert b"Suspects" not in tidy and len(tidy) == len(raw)
+    assert b"/Marked true" in tidy
+    assert tidy_pdf(b"/Suspects false") == b"/Suspects false"   # only inside /MarkInfo
+    pdf = compile_typst("Hello")
+    assert b"/Suspects" not in pdf and pypdf.PdfReader(io.BytesIO(pdf), strict=True).pages
+
+
+def test_every_reference_translates_and_compiles():
     lines = []
     for q in BANK.questions.values():
-        lines += reference_math(q, strict=True)   # raises rather than fall back to LaTeX
+        lines += reference_math(q, strict=True)   # raises on a command it cannot typeset
     doc = "#set page(width: 30cm, height: auto)\n" + "\n".join(f"$ {x} $\n" for x in lines)
     assert compile_typst(doc).startswith(b"%PDF")
+
+
+def test_reference_is_printed_as_the_bank_writes_it():
+    q = BANK.question("tum-in2346-ss22/2.4")
+    assert reference_math(q) == [latex_math_to_typst(q.reference)] or \
+        reference_math(q)[0].endswith(latex_math_to_typst(q.reference))
+    tum = BANK.question("tum-in2346-ss22/6.2")
+    assert all('"MSE"' in line or "MSE" not in line for line in reference_math(tum))
+    import dataclasses
+    count = dataclasses.replace(BANK.question("stanford-cs230-sp21/3.i.params"),
+                                reference=r"(27 + 1) \cdot 64")
+    assert re.sub(r"\s", "", reference_math(count)[-1]).endswith("(27+1)dot64=1792")
+
+
+def test_shared_stem_is_printed_once(texts):
+    exam = BANK.exams["stanford-cs230-sp21"]
+    parts = [q for q in exam.questions if q.number.startswith("3.")]
+    first = re.split(r"\n\s*\n", parts[0].text.strip())[0]
+    words = " ".join(first.split()[:8])
+    assert len(parts) > 1
+    for edition in EDITIONS:
+        flat = re.sub(r"\s+", " ", texts["stanford-cs230-sp21", edition])
+        assert flat.count(words) == 1, edition
+
+
+def test_every_printed_question_shows_its_points():
+    for exam in BANK.exams.values():
+        shown = {}
+        for block in layout(exam):
+            if block.points is not None:
+                shown[block.title] = block.points
+        numbers = {f"Question {q.number}" for q in exam.questions}
+        assert numbers <= set(shown), (exam.id, numbers - set(shown))
+        assert all(re.fullmatch(r"[\d.]+ points?|no points printed", p) for p in shown.values())
 
 
 @pytest.mark.slow
@@ -140,7 +265,8 @@ def test_every_exam_builds_from_a_real_report():
 
 def cli_args(tmp_path, **kw) -> argparse.Namespace:
     base = dict(exam="ucb-cs182-sp22", all=False, output=str(tmp_path / "out.pdf"),
-                engine="typst", keep_source=False, from_report=None, seed=0, device=None)
+                engine="typst", keep_source=False, from_report=None, seed=0, device=None,
+                edition="instructor")
     return argparse.Namespace(**(base | kw))
 
 
@@ -185,9 +311,34 @@ def test_record_shows_points_error_device_and_seed():
     exam = BANK.exams["ucb-cs182-sp22"]
     text = pdf_text(compile_typst(render_typst(exam, green_report())))
     flat = re.sub(r"\s+", " ", text)
-    assert "compared with: test torch computation" in flat
-    assert "agree at 64 random points; largest absolute error 1.5e-13" in flat
+    assert "Against test torch computation" in flat
+    assert "agree at 64 random points inside the declared domains; largest absolute error " \
+        "1.5e-13" in flat
     assert "device cpu, seed 0" in flat
+
+
+def test_cli_edition_option(tmp_path):
+    from derive import cli as _cli
+    report = write_report(green_report(), tmp_path / "r.json")
+    for edition in EDITIONS:
+        rc = _cli.main(["pdf", "--all", "-o", str(tmp_path / edition), "--from-report", report,
+                        "--edition", edition])
+        assert rc == 0
+    student = pdf_text((tmp_path / "student" / "ucb-cs182-sp22.pdf").read_bytes())
+    teacher = pdf_text((tmp_path / "instructor" / "ucb-cs182-sp22.pdf").read_bytes())
+    assert "Verification record" not in student and "Verification record" in teacher
+    assert "student edition" in student and "instructor edition" in teacher
+    with pytest.raises(SystemExit):
+        _cli.main(["pdf", "ucb-cs182-sp22", "-o", str(tmp_path / "x.pdf"), "--edition", "x"])
+
+
+def test_student_edition_flags_a_failed_answer():
+    report = green_report()
+    bad = next(i for i, r in enumerate(report.records) if r.question == "ucb-cs182-sp22/1")
+    report.records[bad] = green_record(BANK.question("ucb-cs182-sp22/1"), ok=False)
+    text = pdf_text(compile_typst(render_typst(BANK.exams["ucb-cs182-sp22"], report,
+                                               edition="student")))
+    assert "FAILED" in text and "Verification record" not in text
 
 
 def test_all_writes_one_pdf_per_exam(tmp_path):
@@ -279,8 +430,17 @@ MATH = [
     (r"\operatorname{softmax}(z)_i", 'op("softmax") ( z )_i'),
     (r"\mathrm{sgn}(x)", 'upright("sgn") ( x )'),
     (r"\begin{cases} 1 & x > 0 \\ 0 & \text{otherwise} \end{cases}",
-     'cases(1 & x > 0, 0 & "otherwise")'),
-    (r"\begin{cases} \max(a, 0) & x \end{cases}", r"cases(max ( a \, 0 ) & x)"),
+     'cases(1 & "if" x > 0, 0 & "otherwise")'),
+    (r"\begin{cases} \max(a, 0) & x \end{cases}", r'cases(max ( a \, 0 ) & "if" x)'),
+    (r"\begin{cases} a, & \text{if } x \\ b & \quad \text{else} \end{cases}",
+     r'cases(a \, & "if " x, b & "else")'),
+    (r"x^T W^{T} y^\top z^{\intercal}", "x^top W^top y^top z^top"),      # one transpose sign
+    (r"|w_i| + \left| x \right|^2", "abs(w_i) + abs(x)^2"),
+    (r"p(a | b)", "p ( a | b )"),                                          # not a pair
+    (r"\mathbf{I}_n * x + w^* + w_i^{*}", "bold(I)_n dot x + w^* + w_i^*"),
+    (r"\underset{W}{\operatorname{argmin}} f", 'limits(op("argmin"))_W f'),
+    (r"f''(w_k)", "f'' ( w_k )"),
+    (r"\frac{n}{(\sum_i x_i)^2}", "frac(n, ( sum_i x_i )^2)"),           # balanced in a call
     (r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}", 'mat(delim: "(", a, b; c, d)'),
     (r"\left( \frac{a}{b} \right)", "( frac(a, b) )"),
     (r"\hat{x}_i + \tilde{J} + \bar{y}", "hat(x)_i + tilde(J) + macron(y)"),
@@ -311,7 +471,8 @@ PROSE = [
     ("- not a list", '#""- not a list'),
     ("unclosed $x + 1", r"unclosed \$x + 1"),
     ("$$a = b$$", "$ a = b $"),
-    ("$\\begin{cases} 1 & x \\end{cases}$", "$ cases(1 & x) $"),
+    ("$\\begin{cases} 1 & x \\end{cases}$", '$ cases(1 & "if" x) $'),
+    ("so $\\begin{cases} 1 & x \\end{cases}$. Then", 'so $ cases(1 & "if" x) . $ Then'),
     ("```\nx = 1\n```\nafter", '#block(raw(block: true, "x = 1"))\n\nafter'),
 ]
 

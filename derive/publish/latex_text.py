@@ -102,6 +102,8 @@ ONE_ARG = {
     "underbrace": "underbrace", "overbrace": "overbrace", "cancel": "cancel",
     "abs": "abs", "norm": "norm",
 }
+#: \underset{below}{base}, \overset{above}{base}
+STACKED = {"underset": "_", "overset": "^", "stackrel": "^"}
 TWO_ARG = {"frac": "frac", "dfrac": "frac", "tfrac": "frac", "cfrac": "frac",
            "binom": "binom", "dbinom": "binom", "tbinom": "binom"}
 TEXT_ARG = ("text", "textrm", "textnormal", "textup", "mbox", "hbox", "textit", "textbf",
@@ -111,6 +113,7 @@ MATRIX_DELIMS = {"matrix": "#none", "pmatrix": '"("', "bmatrix": '"["', "Bmatrix
                  "vmatrix": '"|"', "Vmatrix": '"||"', "smallmatrix": "#none",
                  "array": "#none"}
 _OPEN, _CLOSE = "([{", ")]}"
+_TRANSPOSE = {"T", "top", "sans(T)", "upright(T)", 'upright("T")'}
 
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\d+(?:\.\d+)?|[A-Za-z]|\s+|.", re.S)
 
@@ -129,7 +132,8 @@ def _raw(code: str) -> str:
 class _Math:
     """Recursive-descent translation of one LaTeX math string."""
 
-    def __init__(self, src: str, subs: dict[str, str] | None = None):
+    def __init__(self, src: str, subs: dict[str, str] | None = None,
+                 words: frozenset[str] = frozenset()):
         toks = [t for t in _TOKEN.findall(src)]
         if subs:  # replace index letters (a family's form y_i -> y_k)
             out = []
@@ -139,8 +143,11 @@ class _Math:
                 else:
                     out.append(t)
             toks = out
+        if words:  # a run of letters that the question declares as one name: one token
+            toks = _merge_words(toks, words)
         self.toks = toks
         self.i = 0
+        self.script_depth = 0  # inside ^{...} or _{...}
 
     # token helpers
     def peek(self, skip_space: bool = True) -> str | None:
@@ -240,7 +247,14 @@ class _Math:
                 self.next()
                 if self.peek() is None:
                     break
-                base += t + _script(self.arg())
+                self.script_depth += 1
+                try:
+                    arg = self.arg()
+                finally:
+                    self.script_depth -= 1
+                if t == "^" and arg in _TRANSPOSE:  # x^T, x^{\mathsf{T}}: one transpose sign
+                    arg = "top"
+                base += t + _script(arg)
             elif t == "'":
                 self.next()
                 base += "'"
@@ -261,8 +275,12 @@ class _Math:
             return self.command(t[1:])
         if t in ("^", "_"):  # a script with no base: attach to an empty base
             return '""' + t + _script(self.arg())
+        if len(t) > 1 and t.isalpha():  # a declared multi-letter name (_merge_words)
+            return f"upright({typst_string(t)})"
         if t[0].isdigit() or t.isalpha():
             return t
+        if t == "*" and not self.script_depth:  # a * b is a product; w^* keeps its star
+            return "dot"
         return _CHARS.get(t, t)
 
     def command(self, name: str) -> str:
@@ -291,6 +309,9 @@ class _Math:
             if re.fullmatch(r"[A-Za-z]{2,}", text):  # \mathrm{sgn}: one upright word
                 return f"upright({typst_string(text)})"
             self.i = save
+        if name in STACKED:  # \underset{W}{\operatorname{argmin}}: a limit below
+            over, base = self.arg(), self.arg()
+            return f"limits({base}){STACKED[name]}{_script(over)}"
         if name == "mathbb":
             x = self.arg()
             return BLACKBOARD.get(x, f"bb({x})")
@@ -339,7 +360,8 @@ class _Math:
         cells = [_split_cells(r) for r in rows]
         cells = [r for r in cells if any(c for c in r)]
         if env_base in ("cases", "dcases", "rcases"):
-            body = ", ".join(" & ".join(c for c in r) for r in cells)
+            body = ", ".join(" & ".join(_condition(c) if k else c for k, c in enumerate(r))
+                             for r in cells)
             return f"cases({body})"
         if env_base in MATRIX_DELIMS:
             body = "; ".join(", ".join(c or '""' for c in r) for r in cells)
@@ -348,21 +370,55 @@ class _Math:
         return " \\ ".join(" & ".join(r) for r in cells)
 
 
+def _condition(cell: str) -> str:
+    """A condition column of ``cases`` reads "if ...", unless it says in words already."""
+    cell = re.sub(r"^(?:(?:thin|med|thick|space|quad|wide)\s+)+", "", cell.strip())
+    if not cell or cell.startswith('"') or cell.startswith(","):
+        return cell
+    return f'"if" {cell}'
+
+
 def _pair_norms(items: list[str], delims: list[int]) -> tuple[list[str], list[int]]:
-    """``|| x ||^2`` -> ``norm(x)^2``: Typst spaces lone ``||`` like a relation."""
-    opens = [k for k, x in enumerate(items) if x == "||"]
-    for a in opens:
+    """``|| x ||^2`` -> ``norm(x)^2``, ``| w_i |`` -> ``abs(w_i)``: Typst spaces a lone
+    bar like a relation. Bars tangled with brackets are left alone."""
+    for bar, fn in (("||", "norm"), ("|", "abs")):
+        items, delims = _pair_bars(items, delims, bar, fn)
+    return items, delims
+
+
+def _pair_bars(items: list[str], delims: list[int], bar: str,
+               fn: str) -> tuple[list[str], list[int]]:
+    close = re.compile(re.escape(bar) + r"([_^].*)?")
+    for a in [k for k, x in enumerate(items) if x == bar]:
         b = next((k for k in range(a + 1, len(items))
-                  if items[k] is not None and re.fullmatch(r"\|\|([_^].*)?", items[k])), None)
-        if b is None or items[a] != "||":
+                  if items[k] is not None and close.fullmatch(items[k])), None)
+        if b is None or items[a] != bar or b == a + 1:
             continue
         inner = [{",": "\\,", ";": "\\;"}.get(x, x) for x in items[a + 1:b]]
         if not _balanced([x for k, x in enumerate(items[a + 1:b], a + 1) if k in delims]):
             return items, delims  # tangled with brackets: leave the bars alone
-        items = items[:a] + [f"norm({' '.join(inner)}){items[b][2:]}"] + items[b + 1:]
+        items = items[:a] + [f"{fn}({' '.join(inner)}){items[b][len(bar):]}"] + items[b + 1:]
         delims = [k if k < a else k - (b - a) for k in delims if not a <= k <= b]
-        return _pair_norms(items, delims)
+        return _pair_bars(items, delims, bar, fn)
     return items, delims
+
+
+def _merge_words(toks: list[str], words: frozenset[str]) -> list[str]:
+    """Join a maximal run of single letters that spells a declared name."""
+    out, k = [], 0
+    while k < len(toks):
+        j = k
+        while j < len(toks) and len(toks[j]) == 1 and toks[j].isalpha():
+            j += 1
+        run = "".join(toks[k:j])
+        after_command = out and out[-1].startswith("\\") and out[-1][1:].isalpha()
+        if j > k + 1 and run in words and not after_command:
+            out.append(run)
+            k = j
+        else:
+            out.extend(toks[k:max(j, k + 1)])
+            k = max(j, k + 1)
+    return out
 
 
 def _split_cells(row: list) -> list[str]:
@@ -379,7 +435,7 @@ def _split_cells(row: list) -> list[str]:
 
 def _balanced(delims: list[str]) -> bool:
     stack = []
-    for d in delims:
+    for d in (x[:1] for x in delims):  # ")^2": a bracket with its script
         if d in _OPEN:
             stack.append(d)
         elif d in _CLOSE:
@@ -407,14 +463,18 @@ _CHARS = {"/": "\\/", '"': '\\"', "#": "\\#", "@": "\\@", "~": "space", "`": "\\
           "$": "\\$", "\\": "\\\\"}
 
 
-def latex_math_to_typst(src: str, *, subs: dict[str, str] | None = None) -> str:
+def latex_math_to_typst(src: str, *, subs: dict[str, str] | None = None,
+                        words: frozenset[str] | set[str] = frozenset()) -> str:
     """Typst math source (no ``$``) for one LaTeX math string. Never raises.
 
     ``subs`` replaces single letters by LaTeX (``{"i": "k"}``), to print a
     family's form ``\\frac{\\partial f}{\\partial y_i}`` at another index.
+    ``words`` are names of several letters that the question declares as one
+    symbol (``dout``, ``iC``): a run of letters spelling one is set upright as a
+    name, not in italics as a product of letters.
     """
     try:
-        return _Math(src, subs).run()
+        return _Math(src, subs, frozenset(words)).run()
     except Exception:  # a translator bug must not lose the text: show it as code
         return _raw(src)
 
@@ -469,38 +529,52 @@ def _escape_text(text: str) -> str:
     return "".join(out)
 
 
-def typst_markup(text: str, *, subs: dict[str, str] | None = None) -> str:
+def typst_markup(text: str, *, subs: dict[str, str] | None = None,
+                 words: frozenset[str] | set[str] = frozenset()) -> str:
     """Typst markup for bank prose with LaTeX math in ``$...$``. Never raises.
 
     Single line breaks are spaces (the TOML wraps lines anywhere); a blank
-    line starts a new paragraph.
+    line starts a new paragraph. ``subs`` and ``words`` apply to the maths, as
+    in :func:`latex_math_to_typst`.
     """
     out = []
     for k, chunk in enumerate(re.split(r"```[A-Za-z]*\n?(.*?)```", text.strip(), flags=re.S)):
         if k % 2:  # a fenced code block: kept verbatim, lines and all
             out.append(f"#block(raw(block: true, {typst_string(chunk.rstrip())}))")
         elif chunk.strip():
-            out.append(_prose(chunk, subs))
+            out.append(_prose(chunk, subs, frozenset(words)))
     return "\n\n".join(out)
 
 
-def _prose(text: str, subs: dict[str, str] | None) -> str:
+def _prose(text: str, subs: dict[str, str] | None, words: frozenset[str]) -> str:
     paragraphs = re.split(r"\n\s*\n", text.strip())
     out = []
     for para in paragraphs:
         para = re.sub(r"\s*\n\s*", " ", para)
         pieces, pos = [], 0
         for m in _MATH.finditer(para):
-            pieces.append(_escape_text(para[pos:m.start()]))
+            before = para[pos:m.start()]
+            if pieces and pieces[-1].startswith("$ "):  # after a display: its punctuation
+                punct = re.match(r"[.,;:]+", before)
+                if punct:
+                    pieces[-1] = pieces[-1][:-1] + punct.group(0) + " $"
+                    before = before[punct.end():]
+            pieces.append(_escape_text(before))
             display = m.group(1) is not None or m.group(2) is not None
             math = latex_math_to_typst(next(g for g in m.groups() if g is not None),
-                                       subs=subs).strip()
+                                       subs=subs, words=words).strip()
             if math:
                 # cases and matrices are unreadable at text size: set them apart
                 display = display or bool(re.search(r"\b(cases|mat)\(", math))
                 pieces.append(f"$ {math} $" if display else f"${math}$")
             pos = m.end()
-        pieces.append(_escape_text(para[pos:]))  # an unclosed $ stays text
+        rest = para[pos:]
+        if pieces and pieces[-1].startswith("$ "):
+            punct = re.match(r"[.,;:]+", rest)
+            if punct:
+                pieces[-1] = pieces[-1][:-1] + punct.group(0) + " $"
+                rest = rest[punct.end():]
+        pieces.append(_escape_text(rest))  # an unclosed $ stays text
         para = "".join(pieces)
         if re.match(r"[-+=/]|\d+\.", para):  # would start a list or a heading
             para = '#""' + para
