@@ -400,3 +400,286 @@ def test_no_torch():
 ''')
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+# --- one short call (issue 13) ------------------------------------------------------------
+
+def test_one_call_form():
+    """shapes as einops strings, dims free names, the kind read off the definition."""
+    r = assert_matches_autograd(r"(A + A^T) x", lambda A, x: x @ A @ x, wrt="x",
+                                shapes={"A": "n n", "x": "n"})
+    assert r.method == "numeric" and r.examples >= 50 and r.outside_domain == 0
+
+
+@pytest.mark.parametrize("shapes", [
+    {"W": "m n", "x": "n", "y": "m"},
+    {"W": ("m", "n"), "x": ("n",), "y": ("m",)},
+    {"W": ["m", "n"], "x": "n", "y": ("m",)},
+], ids=["einops", "tuples", "mixed"])
+def test_shapes_as_strings_or_tuples(shapes):
+    assert_matches_autograd(r"2 (W x - y) x^T", lsq, wrt="W", shapes=shapes)
+
+
+def test_shape_strings_with_a_number_and_a_scalar():
+    ctx = declare(shapes={"A": "n 3", "c": "", "x": ()})
+    assert ctx.spec_of("A").shape == ("n", 3)
+    assert ctx.spec_of("c").kind == "scalar" and ctx.spec_of("x").kind == "scalar"
+
+
+INFERRED_KINDS = [  # (closed form, definition, wrt, shapes, the kind it is read as)
+    (r"2 W^T (W x - y)", lsq, "x", LSQ, "gradient"),
+    (r"W", lambda W, x: W @ x, "x", {"W": "m n", "x": "n"}, "jacobian"),
+    (JAC, mean_normalise, "x", {"x": "n"}, "jacobian"),
+    # an output of shape (1,) is a scalar: its gradient in W has W's shape
+    (r"x^T", lambda W, x: W @ x, "W", {"W": "1 n", "x": "n"}, "gradient"),
+]
+
+
+@pytest.mark.parametrize("closed_form, definition, wrt, shapes, kind", INFERRED_KINDS,
+                         ids=[k[4] + ":" + k[0][:20] for k in INFERRED_KINDS])
+def test_kind_is_read_off_the_output(closed_form, definition, wrt, shapes, kind):
+    assert_matches_autograd(closed_form, definition, wrt=wrt, shapes=shapes)
+    assert_matches_autograd(closed_form, definition, wrt=wrt, shapes=shapes, kind=kind)
+
+
+def test_inferred_jacobian_catches_the_transpose():
+    with pytest.raises(Mismatch, match=r"jacobian in x"):
+        assert_matches_autograd(r"W^T", lambda W, x: W @ x, wrt="x", shapes={"W": "n n",
+                                                                               "x": "n"})
+
+
+def test_explicit_gradient_of_a_vector_is_refused_with_advice():
+    with pytest.raises(InvalidArgument, match="needs a scalar definition.*leave kind out"):
+        assert_matches_autograd(r"x", lambda W, x: W @ x, wrt="x", kind="gradient",
+                                shapes={"W": "m n", "x": "n"})
+
+
+@pytest.mark.parametrize("param", ["lambda_", "lam"])
+def test_lambda_needs_no_alias(param):
+    definition = eval(f"lambda w, {param}: {param} * (w ** 2).sum() / 2")  # noqa: S307
+    assert_matches_autograd(r"\lambda w", definition, wrt="w",
+                            shapes={"w": "n", "lambda": ()})
+    with pytest.raises(Mismatch):
+        assert_matches_autograd(r"2 \lambda w", definition, wrt="w",
+                                shapes={"w": "n", "lambda": ()})
+
+
+def test_four_axes_refused_before_any_example():
+    seen: list[str] = []
+
+    def matrix_valued(A, X):
+        seen.append(X.device.type)
+        return A @ X
+
+    with pytest.raises(InvalidArgument, match="4 axes.*callable closed form"):
+        assert_matches_autograd(r"A", matrix_valued, wrt="X",
+                                shapes={"A": "n n", "X": "n n"})
+    assert seen == ["meta"]          # its shape was read on meta tensors: no values drawn
+
+    def scalar(X):
+        seen.append("called")
+        return (X ** 2).sum()
+
+    seen.clear()
+    with pytest.raises(InvalidArgument, match="Hessian in a matrix variable has four axes"):
+        assert_matches_autograd(r"2 I_n", scalar, wrt="X", kind="hessian",
+                                shapes={"X": "n n"})
+    assert seen == []                # refused from the declarations alone
+
+
+def test_four_axes_with_a_callable_closed_form_is_compared_as_it_is():
+    def closed(A, X, n):
+        return torch.einsum("ik,lj->ijkl", A, torch.eye(n, dtype=X.dtype))
+    assert_matches_autograd(closed, lambda A, X: A @ X, wrt="X",
+                            shapes={"A": "n n", "X": "n n"})
+
+
+NO_SHAPES = [
+    dict(),
+    dict(shapes={}),
+    dict(shapes=None, symbols=None),
+]
+
+
+@pytest.mark.parametrize("kw", NO_SHAPES, ids=["nothing", "empty", "none"])
+def test_without_shapes_the_error_says_pass_shapes(kw):
+    with pytest.raises(InvalidArgument) as info:
+        assert_matches_autograd(r"2 x", lambda x: (x ** 2).sum(), wrt="x", **kw)
+    msg = str(info.value)
+    assert "pass shapes=" in msg and "shapes={'x': 'n'}" in msg
+    assert "declared: )" not in msg and "declared: ," not in msg and "nothing" not in msg
+
+
+ERRORS_SAY_WHAT_TO_ADD = [
+    (dict(closed_form=r"2 x + b"), "add it to shapes="),
+    (dict(definition=lambda x, b: (x ** 2).sum()), "takes 'b'.*add it to shapes="),
+    (dict(wrt="z"), "wrt='z' is not declared: add it to shapes="),
+    (dict(domains={"q": "positive"}), "domains names 'q'.*add it to shapes="),
+    (dict(closed_form=sp.Symbol("q")), "add them to shapes="),
+    (dict(kind="curl"), "leave it out"),
+]
+
+
+@pytest.mark.parametrize("override, message", ERRORS_SAY_WHAT_TO_ADD,
+                         ids=[m for _, m in ERRORS_SAY_WHAT_TO_ADD])
+def test_errors_say_what_to_add(override, message):
+    kw = dict(closed_form=r"2 x", definition=lambda x: (x ** 2).sum(), wrt="x",
+              shapes={"x": "n"})
+    kw.update(override)
+    with pytest.raises(InvalidArgument, match=message):
+        assert_matches_autograd(kw.pop("closed_form"), kw.pop("definition"), **kw)
+
+
+# --- outside the domain ------------------------------------------------------------------------
+
+SEARCH = ["batched", "hypothesis"]
+
+
+@pytest.mark.parametrize("search", SEARCH)
+def test_points_where_the_definition_is_not_finite_are_outside_the_domain(search):
+    # sqrt(x + 1) is NaN for x < -1: those points are counted, never a failure
+    r = assert_matches_autograd(r"\frac{1}{2\sqrt{x + 1}}", lambda x: torch.sqrt(x + 1),
+                                wrt="x", shapes={"x": ()}, search=search)
+    assert r.outside_domain > 0 and r.examples > 0
+
+
+@pytest.mark.parametrize("search", SEARCH)
+def test_the_closed_form_is_evaluated_only_at_screened_points(search):
+    def closed(x):
+        assert bool((x > -1).all()), "the closed form was evaluated outside the domain"
+        return 1 / (2 * torch.sqrt(x + 1))
+    r = assert_matches_autograd(closed, lambda x: torch.sqrt(x + 1), wrt="x",
+                                shapes={"x": ()}, search=search)
+    assert r.outside_domain > 0
+
+
+def test_a_singular_matrix_is_outside_the_domain_not_a_crash():
+    """Hypothesis draws the zero matrix first: det(X) X^{-T} cannot be evaluated there
+    (torch.linalg.LinAlgError), while det and its autograd can."""
+    def closed(X):
+        return torch.det(X) * torch.linalg.inv(X).T
+    r = assert_matches_autograd(closed, lambda X: torch.det(X), wrt="X",
+                                shapes={"X": "n n"}, search="hypothesis")
+    assert r.outside_domain >= 1 and r.examples > 0
+    assert_matches_autograd(closed, lambda X: torch.det(X), wrt="X", shapes={"X": "n n"})
+
+
+# integer 2 x 2 matrices with entries in -2..2: 129 of the 625 are singular
+INTEGER_X = {"X": {"kind": "matrix", "shape": ["n", "n"], "domain": "integer",
+                   "range": [-2, 2]}, "n": {"kind": "dim", "range": [2, 2]}}
+
+
+@pytest.mark.parametrize("closed", [
+    # d det(X)/dX = det(X) X^{-T}; for 2 x 2, det X = (tr(X)^2 - tr(X X)) / 2
+    r"\frac{1}{2}((\operatorname{tr} X)^2 - \operatorname{tr}(X X)) (X^{-1})^T",
+    lambda X: torch.det(X) * torch.linalg.inv(X).T,
+], ids=["latex", "callable"])
+def test_a_singular_matrix_in_a_batch_drops_only_that_point(closed):
+    """One singular matrix fails torch.linalg.inv for a whole batch: the batched search
+    then evaluates that batch point by point, and only the singular points are outside
+    the domain (det and its autograd are finite there; the closed form is not defined)."""
+    r = assert_matches_autograd(closed, lambda X: torch.det(X), wrt="X", symbols=INTEGER_X)
+    assert r.outside_domain > 0 and r.examples >= 50
+    assert r.outside_domain < r.examples
+
+
+@pytest.mark.parametrize("closed, definition, domain", [
+    (lambda x: 1 / x, lambda x: torch.log(x).sum(), {"x": "positive"}),
+    (lambda X: torch.linalg.inv(X).T, lambda X, Y: torch.logdet(X) + torch.logdet(Y),
+     {"X": "spd", "Y": "spd"}),
+], ids=["log", "logdet"])
+def test_too_many_points_outside_says_which_domain_to_declare(closed, definition, domain):
+    shapes = {k: "n" if k == "x" else "n n" for k in domain}
+    wrt = next(iter(domain))
+    with pytest.raises(InvalidArgument) as info:
+        assert_matches_autograd(closed, definition, wrt=wrt, shapes=shapes)
+    msg = str(info.value)
+    assert "outside the domain" in msg and f"domains={domain!r}" in msg, msg
+    assert "the definition is not finite" in msg
+    r = assert_matches_autograd(closed, definition, wrt=wrt, shapes=shapes, domains=domain)
+    assert r.outside_domain == 0
+
+
+# --- domains ----------------------------------------------------------------------------------
+
+def _is_symmetric(t):
+    return torch.allclose(t, t.T)
+
+
+STRUCTURE_CHECKS = [  # (domain, shape, property)
+    ("symmetric", (3, 3), _is_symmetric),
+    ("spd", (3, 3), lambda t: _is_symmetric(t) and bool(torch.linalg.eigvalsh(t).min() > 0.4)),
+    ("invertible", (3, 3), lambda t: float(torch.linalg.cond(t)) <= 4.0 + 1e-6),
+    ("orthogonal", (3, 3), lambda t: torch.allclose(t.T @ t, torch.eye(3, dtype=t.dtype))),
+    ("orthogonal", (4, 2), lambda t: torch.allclose(t.T @ t, torch.eye(2, dtype=t.dtype))),
+    ("orthogonal", (2, 4), lambda t: torch.allclose(t @ t.T, torch.eye(2, dtype=t.dtype))),
+    ("simplex", (4,), lambda t: bool((t > 0).all()) and abs(float(t.sum()) - 1) < 1e-12),
+    ("unit", (4,), lambda t: abs(float(t.norm()) - 1) < 1e-12),
+    ("positive", (4,), lambda t: bool((t > 0).all())),
+]
+
+
+@pytest.mark.parametrize("domain, shape, ok", STRUCTURE_CHECKS,
+                         ids=[f"{d}{s}" for d, s, _ in STRUCTURE_CHECKS])
+def test_structured_domains_drawn_by_hypothesis(domain, shape, ok):
+    @FAST
+    @given(tensors(shape, domain))
+    def check(t):
+        assert t.shape == shape and ok(t), t
+    check()
+
+
+@pytest.mark.parametrize("domain, shape, ok", STRUCTURE_CHECKS,
+                         ids=[f"{d}{s}" for d, s, _ in STRUCTURE_CHECKS])
+def test_structured_domains_drawn_by_the_checker(domain, shape, ok):
+    """derive.judge.numeric.draw, which derive check and the batched search use."""
+    from derive.judge.numeric import draw
+    from derive.notation.declare import declare as bank_declare
+    kind = "vector" if len(shape) == 1 else "matrix"
+    ctx = bank_declare({"T": {"kind": kind, "shape": list(shape), "domain": domain}})
+    gen = torch.Generator().manual_seed(0)
+    v = draw(ctx, batch=200, gen=gen, device=torch.device("cpu")).values["T"]
+    for t in v:
+        t = t[:, 0] if kind == "vector" else t
+        assert ok(t), (domain, t)
+
+
+def test_structured_domains_are_used_by_the_assertion():
+    # true only for symmetric A, orthogonal Q, unit u, p on the simplex
+    assert_matches_autograd(r"2 A x", lambda A, x: x @ A @ x, wrt="x",
+                            shapes={"A": "n n", "x": "n"}, domains={"A": "symmetric"})
+    assert_matches_autograd(r"2 x", lambda Q, x: ((Q @ x) ** 2).sum(), wrt="x",
+                            shapes={"Q": "n n", "x": "n"}, domains={"Q": "orthogonal"})
+    assert_matches_autograd(r"2 (x - (u^T x) u)", lambda u, x: ((x - (u @ x) * u) ** 2).sum(),
+                            wrt="x", shapes={"u": "n", "x": "n"}, domains={"u": "unit"})
+    assert_matches_autograd(lambda z, p: torch.softmax(z, 0) - p,
+                            lambda z, p: -(p * torch.log_softmax(z, 0)).sum(), wrt="z",
+                            shapes={"z": "n", "p": "n"}, domains={"p": "simplex"})
+    with pytest.raises(Mismatch):   # without the domain, the same forms are wrong
+        assert_matches_autograd(r"2 A x", lambda A, x: x @ A @ x, wrt="x",
+                                shapes={"A": "n n", "x": "n"})
+
+
+@pytest.mark.parametrize("shapes, domains, message", [
+    ({"x": "n"}, {"x": "spd"}, "domain 'spd' is for a matrix, not a vector"),
+    ({"A": "m n"}, {"A": "symmetric"}, "needs a square matrix"),
+    ({"A": "n n"}, {"A": "simplex"}, "domain 'simplex' is for a vector"),
+    ({"A": "n n"}, {"A": "positive definite"}, "unknown domain .*spd"),
+])
+def test_structured_domain_declaration_errors(shapes, domains, message):
+    with pytest.raises(InvalidArgument, match=message):
+        declare(shapes=shapes, domains=domains)
+
+
+def test_hypothesis_search_still_shrinks():
+    with pytest.raises(Mismatch, match="smallest failing case Hypothesis found") as info:
+        assert_matches_autograd(r"W^T", lambda W, x: W @ x, wrt="x",
+                                shapes={"W": "m n", "x": "n"}, search="hypothesis")
+    assert "dims:     m = 2, n = 2" in str(info.value)
+
+
+def test_batched_search_hands_a_failure_to_hypothesis_to_shrink():
+    with pytest.raises(Mismatch) as info:
+        jacobian(closed_form=JAC_TRANSPOSED, max_examples=50)
+    msg = str(info.value)
+    assert "smallest failing case Hypothesis found" in msg and "dims:     n = 2" in msg

@@ -714,18 +714,15 @@ def assert_matches_autograd(closed_form: Any, definition: Any, *, wrt: str,
         return Search(ctx=ctx, wrt=wrt, kind=kind_, definition=def_fn, form=form, defn=defn,
                       avoid=avoid, dev=dev, rtol=rtol, atol=atol, kink_eps=kink_eps,
                       against=_against(kind_, wrt), head=f"closed form {form.text}")
-    # the kind and the layout, before any example is drawn
-    out_shape = _output_shape(make(kind or "value"), ctx, defn, seed_)
-    scalar_out = all(s == 1 for s in out_shape)
+    # the kind and the layout, before any example is drawn (the output's shape is read
+    # only where they depend on it: a given gradient, Hessian or value does not)
+    out_shape: tuple[int, ...] = ()
+    if kind in (None, "jacobian"):
+        out_shape = _output_shape(make(kind or "value"), ctx, defn, seed_)
     if kind is None:
-        kind = "gradient" if scalar_out else "jacobian"
-    elif kind in ("gradient", "hessian") and not scalar_out:
-        raise InvalidArgument(f"kind={kind!r} needs a scalar definition; it returned shape "
-                              f"{out_shape} (use kind='jacobian', or leave kind out: it is "
-                              f"read off the definition's output)")
+        kind = "gradient" if all(s == 1 for s in out_shape) else "jacobian"
     if form.is_expr:
-        why = layout_error(kind, () if kind in ("gradient", "hessian") else out_shape,
-                           _natural_shape(wrt_spec, _smallest_dims(ctx)))
+        why = layout_error(kind, out_shape, _natural_shape(wrt_spec, _smallest_dims(ctx)))
         if why:
             raise InvalidArgument(why)
         if kind in ("gradient", "hessian"):
@@ -742,7 +739,7 @@ def assert_matches_autograd(closed_form: Any, definition: Any, *, wrt: str,
             # shrink it: Hypothesis's search, from scratch, finds the smallest case; if
             # it finds none, the batched search's own case is reported
             try:
-                _hypothesis_search(max_examples=max(max_examples, 100), **hyp)
+                _hypothesis_search(max_examples=max_examples, **hyp)
             except (Undecided, InvalidArgument):
                 pass
             raise Mismatch(tally.failure + "\n  (Hypothesis found no failing case to shrink; "
