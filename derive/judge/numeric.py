@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 
 import sympy as sp
 import torch
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from ..errors import DeviceError
 from ..notation.derived import Derived, derived
@@ -28,6 +29,15 @@ KINK_EPS = 1e-3
 AVOID_EPS = 0.05
 RTOL, ATOL = 1e-7, 1e-9
 DEFAULT_DIMS = (2, 5)
+#: fewest points an agreement must rest on (of 192 drawn); below it the answer is
+#: undecided (numeric.too_few_points), never equivalent on one lucky point
+MIN_POINTS = 16
+#: the most work one expression may ask of the numeric check at one draw's dims, per
+#: point: every node counts its entries (1 for a scalar, r*c for a matrix) times the
+#: terms of the sums around it. The bank's own forms need at most a few thousand;
+#: ``\sum_{i=1}^{m^{40}} 1`` would need 2^40 and is refused (limit.size) before any
+#: tensor is made, since work in this process cannot be interrupted.
+MAX_WORK = 50_000
 
 
 def default_device() -> torch.device:
@@ -256,6 +266,102 @@ def derive_value(s: SymbolSpec, ctx: Context, env: Env, dims: dict[str, int]) ->
     return torch.cat(rows, dim=1)
 
 
+# --- bounding the work before it starts ------------------------------------------------
+
+class SizeLimit(Exception):
+    """An expression would ask more than :data:`MAX_WORK` of the numeric check."""
+
+    code = "limit.size"
+
+
+def bound_work(expr: Any, ctx: Context, dims: dict[str, int], limit: int = MAX_WORK) -> int:
+    """The work of evaluating ``expr`` at these dims (see :data:`MAX_WORK`), counted
+    before anything is evaluated; raises :class:`SizeLimit` past ``limit``, and
+    :class:`Unsupported` for a sum whose range is not fixed by the dims.
+
+    Sizes and sum limits are computed in float64 by the torch evaluator, never by
+    substituting the dims into SymPy (which would compute ``2^{10^{12}}`` exactly)."""
+    if not isinstance(expr, sp.Basic):
+        return 1
+    env = Env({}, batch=1, device=torch.device("cpu"))
+    for name, v in dims.items():
+        if name in ctx.objects:
+            env[ctx.objects[name]] = float(v)
+    return _work(expr, ctx, dims, env, limit)
+
+
+def _work(expr: Any, ctx: Context, dims: dict[str, int], env: Env, limit: int) -> int:
+    total = 0
+    stack: list[tuple[Any, float]] = [(expr, 1.0)]
+    while stack:
+        e, mult = stack.pop()
+        total += mult * _entries(e, ctx, dims, env, limit)
+        if total > limit:
+            raise SizeLimit(f"evaluating it at {_dims_words(dims)} would take more than "
+                            f"{limit:,} steps per point")
+        if isinstance(e, sp.Sum):
+            terms = 1.0
+            for var, lo, hi in reversed(e.limits):  # SymPy lists the innermost first
+                a = _size_at(lo, ctx, dims, env, limit)
+                b = _size_at(hi, ctx, dims, env, limit)
+                terms *= max(0.0, b - a + 1)
+                env[var] = b  # an inner limit that uses this index: at its far end
+                if mult * terms > limit:
+                    raise SizeLimit(f"a sum in it has {_count(terms)} terms at "
+                                    f"{_dims_words(dims)}; the numeric check takes at most "
+                                    f"{limit:,}")
+            stack.append((e.function, mult * max(terms, 1.0)))
+            continue
+        if isinstance(e, ElementwiseApplyFunction):
+            stack.append((e.function.expr, mult * _entries(e.expr, ctx, dims, env, limit)))
+            stack.append((e.expr, mult))
+            continue
+        for a in e.args:
+            if isinstance(a, sp.Basic):
+                stack.append((a, mult))
+    return int(total)
+
+
+def _entries(e: Any, ctx: Context, dims: dict[str, int], env: Env, limit: int) -> float:
+    if not isinstance(e, (sp.MatrixExpr, sp.MatrixBase)):
+        return 1.0
+    n = 1.0
+    for d in e.shape:
+        n *= max(_size_at(d, ctx, dims, env, limit), 1.0)
+    return n
+
+
+def _size_at(e: Any, ctx: Context, dims: dict[str, int], env: Env, limit: int) -> float:
+    """A size or a sum's limit at these dims, as a float (inf when astronomically large)."""
+    e = sp.sympify(e)
+    if e.is_Integer:
+        return float(min(abs(int(e)), 2 ** 62)) * (1 if e >= 0 else -1)
+    if e.has(sp.Sum):
+        _work(e, ctx, dims, env, limit)  # a limit that is itself a sum: bounded first
+    try:
+        v = evaluate(compiled(e), env)
+    except OverflowError:
+        return math.inf
+    except (RuntimeError, ArithmeticError, TypeError, ValueError) as exc:
+        raise Unsupported(f"the size {e} could not be computed: {exc}") from None
+    if v.numel() != 1:
+        raise Unsupported(f"the range of a sum ({e}) is not fixed by the dimensions")
+    x = float(v.reshape(()))
+    if math.isnan(x):
+        raise Unsupported(f"the size {e} is not a number at {_dims_words(dims)}")
+    return x
+
+
+def _count(n: float) -> str:
+    if not math.isfinite(n):
+        return "astronomically many"
+    return f"{int(n):,}" if n < 1e15 else f"about 10^{int(math.log10(n))}"
+
+
+def _dims_words(dims: dict[str, int]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in dims.items()) or "the given values"
+
+
 # --- comparison -----------------------------------------------------------------------
 
 @dataclass
@@ -269,6 +375,7 @@ class Outcome:
     counterexample: dict[str, Any] | None = None
     detail: str = ""
     agrees_with: list[int] = field(default_factory=list)  # indices of other exprs it equals
+    reason: str = ""   # for 'undecided': the reason code when it is not the default
 
 
 @dataclass
@@ -332,8 +439,11 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
             definition: Any = None, part: str = "") -> Run:
     """Compare every expression in ``exprs`` with the ground truth, on the same points.
 
-    Also compares the expressions with each other, so a wrong answer that equals
-    a known wrong form can be named.
+    Also compares the first expression (the answer) with each of the others, so a wrong
+    answer that equals a known wrong form can be named; the others are not compared with
+    each other (a chain of n links costs n comparisons, not n^2). Before each draw is
+    evaluated, every expression's work is bounded (:func:`bound_work`): one that would
+    ask too much is ``undecided`` with reason ``limit.size``.
     """
     ctx: Context = question.context
     dev = resolve_device(device)
@@ -350,8 +460,8 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
     avoid = _avoid_exprs(question)
     n = len(exprs)
     outs = [Outcome("undecided") for _ in range(n)]
-    pair_ok = [[True] * n for _ in range(n)]
-    pair_seen = [[0] * n for _ in range(n)]
+    pair_ok = [True] * n     # the answer (0) agrees with expression b at every point
+    pair_seen = [0] * n
     total_points = 0
     ref_err: float | None = None
     # round 0 at the smallest dimensions, so that a counterexample is as small as it can be
@@ -379,6 +489,14 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
         for k, fn in enumerate(fns):
             if isinstance(fn, Exception):
                 vals.append(fn)
+                continue
+            try:
+                bound_work(exprs[k], ctx, sample.dims)
+            except (SizeLimit, Unsupported) as exc:
+                if isinstance(exc, SizeLimit) and outs[k].status not in ("mismatch", "shape"):
+                    outs[k].status, outs[k].reason = "undecided", SizeLimit.code
+                fns[k] = exc  # never evaluated, in this draw or a later one
+                vals.append(exc)
                 continue
             try:
                 vals.append(evaluate(fn, env))
@@ -423,29 +541,29 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
                 }
             else:
                 o.status = "agree"
-        # pairwise agreement, for naming a known wrong answer
-        for a in range(n):
-            for b in range(a + 1, n):
-                va, vb = vals[a], vals[b]
-                if isinstance(va, Exception) or isinstance(vb, Exception) or good == 0:
-                    continue
-                if va.shape[1:] != vb.shape[1:]:
-                    pair_ok[a][b] = False
-                    continue
-                va2 = va.expand(batch, *va.shape[1:])
-                vb2 = vb.expand(batch, *vb.shape[1:])
-                e = _err(va2, vb2)
-                pair_seen[a][b] += good
-                if bool((mask & ~(e <= 0)).any()):
-                    pair_ok[a][b] = False
-    for a in range(n):
-        for b in range(n):
-            x, y = min(a, b), max(a, b)
-            if a != b and pair_ok[x][y] and pair_seen[x][y] > 0:
-                outs[a].agrees_with.append(b)
+        # the answer against each other expression, for naming a known wrong answer
+        va = vals[0] if n else None
+        for b in range(1, n):
+            vb = vals[b]
+            if isinstance(va, Exception) or isinstance(vb, Exception) or good == 0:
+                continue
+            if va.shape[1:] != vb.shape[1:]:
+                pair_ok[b] = False
+                continue
+            e = _err(va.expand(batch, *va.shape[1:]), vb.expand(batch, *vb.shape[1:]))
+            pair_seen[b] += good
+            if bool((mask & ~(e <= 0)).any()):
+                pair_ok[b] = False
+    if n:
+        outs[0].agrees_with = [b for b in range(1, n) if pair_ok[b] and pair_seen[b] > 0]
     for o in outs:
-        if o.status == "agree" and o.points == 0:
+        if o.status == "agree" and o.points < MIN_POINTS:
             o.status = "undecided"
+            if o.points:
+                o.reason = "numeric.too_few_points"
+                o.detail = (f"only {o.points} of {batch * rounds} points were far enough "
+                            f"from the answer's kinks and poles (at least {MIN_POINTS} "
+                            f"are needed)")
     return Run(outs, "definition" if truth_fn else "reference", str(dev), seed, total_points,
                rounds, ref_err, describe)
 

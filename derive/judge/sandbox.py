@@ -8,6 +8,12 @@ calls over a pipe; a call that overruns its time is answered by killing the
 worker, which is restarted on the next call. The worker caps its own address
 space with ``RLIMIT_AS``, so ``10^{10^{10}}``-style blowups end in a
 ``MemoryError`` (or the worker's death) instead of eating the machine.
+
+Start-up (a fresh interpreter importing SymPy, about a second) is waited for on its own,
+before a call's time limit starts, so a call's limit measures the call's work. One check
+makes several calls (parse, proofs, exact arithmetic); a :class:`Budget` shared by its
+calls bounds their sum, counting only the time each call holds the worker (a thread
+waiting for the worker does not spend its budget).
 """
 from __future__ import annotations
 
@@ -20,11 +26,14 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import Any, BinaryIO
 
 DEFAULT_MEMORY_MB = int(os.environ.get("DERIVE_WORKER_MEMORY_MB", "3072"))
+#: how long a fresh worker may take to start (imports), apart from any call's limit
+STARTUP_TIMEOUT = 120.0
 _HEADER = struct.Struct("!Q")
 
 
@@ -42,6 +51,27 @@ class MemoryLimit(SandboxError):
 
 class WorkerCrashed(SandboxError):
     code = "limit.worker_crashed"
+
+
+class TaskFailed(SandboxError):
+    """A task raised something it should not have: a bug in derive (or in SymPy), not a
+    limit. ``kind`` is the exception's class name, ``trace`` the worker's traceback."""
+
+    code = "internal.error"
+
+    def __init__(self, kind: str, message: str, trace: str = ""):
+        super().__init__(f"{kind} in the worker: {message}")
+        self.kind, self.detail, self.trace = kind, message, trace
+
+
+class Budget:
+    """Seconds of worker time that one check may still spend, shared by its calls."""
+
+    def __init__(self, seconds: float):
+        self.left = float(seconds)
+
+    def limit(self, timeout: float) -> float:
+        return min(timeout, self.left)
 
 
 def _send(stream: BinaryIO, obj: Any) -> None:
@@ -145,45 +175,75 @@ class Worker:
         self._log.seek(0)
         return self._log.read().decode("utf-8", "replace")[-400:].strip()
 
-    def call(self, name: str, *args: Any, timeout: float) -> Any:
-        with self._lock:
-            if self._proc is None or self._proc.poll() is not None:
-                self._start()
-            proc = self._proc
-            try:
-                _send(proc.stdin, (name, args))
-                # the first call also pays for the worker's start-up (imports)
-                ready, _, _ = select.select([proc.stdout], [], [], timeout)
-                if not ready:
-                    self._kill()
-                    raise Timeout(f"stopped after {timeout:g} s")
-                status, payload = _recv(proc.stdout)
-            except (EOFError, BrokenPipeError, ConnectionResetError, OSError,
-                    pickle.UnpicklingError):
-                try:
-                    code = proc.wait(timeout=2)
-                except subprocess.TimeoutExpired:
-                    code = None
-                tail = self._stderr_tail()
-                self._kill()
-                if code is not None and code < 0 or "MemoryError" in tail:
-                    raise MemoryLimit(f"the worker was stopped (signal {-(code or 0)}), "
-                                      f"most likely by its memory cap") from None
-                raise WorkerCrashed(f"the worker process died (exit code {code}): "
-                                    f"{tail or 'no message'}") from None
-            if status == "ok":
-                return payload
-            if status == "raise":
-                raise payload
-            if status == "memory":
-                self._kill()  # its heap may be fragmented near the cap: start clean
-                raise MemoryLimit(payload)
-            exc_name, message, tb = payload
-            raise RuntimeError(f"{exc_name} in the worker: {message}\n{tb}")
+    def _ensure_started(self) -> None:
+        """Start the worker if it is not running, and wait (apart from any call's limit)
+        until it has imported what it needs."""
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        self._start()
+        self._exchange("ping", (), STARTUP_TIMEOUT, starting=True)
 
-    def warm(self, timeout: float = 60.0) -> None:
+    def _exchange(self, name: str, args: tuple, timeout: float, starting: bool = False) -> Any:
+        proc = self._proc
+        assert proc is not None
+        try:
+            _send(proc.stdin, (name, args))
+            ready, _, _ = select.select([proc.stdout], [], [], timeout)
+            if not ready:
+                self._kill()
+                if starting:
+                    raise WorkerCrashed(f"the worker did not start within {timeout:g} s")
+                raise Timeout(f"stopped after {timeout:g} s")
+            status, payload = _recv(proc.stdout)
+        except (EOFError, BrokenPipeError, ConnectionResetError, OSError,
+                pickle.UnpicklingError):
+            try:
+                code = proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                code = None
+            tail = self._stderr_tail()
+            self._kill()
+            if code is not None and code < 0 or "MemoryError" in tail:
+                raise MemoryLimit(f"the worker was stopped (signal {-(code or 0)}), "
+                                  f"most likely by its memory cap") from None
+            raise WorkerCrashed(f"the worker process died (exit code {code}): "
+                                f"{tail or 'no message'}") from None
+        if status == "ok":
+            return payload
+        if status == "raise":
+            raise payload
+        if status == "memory":
+            self._kill()  # its heap may be fragmented near the cap: start clean
+            raise MemoryLimit(payload)
+        exc_name, message, tb = payload
+        raise TaskFailed(exc_name, message, tb)
+
+    def call(self, name: str, *args: Any, timeout: float, budget: Budget | None = None) -> Any:
+        """Run ``derive.judge.tasks.<name>(*args)`` in the worker, stopped after ``timeout``
+        seconds (and after what is left of ``budget``, which the call then spends).
+
+        Raises :class:`Timeout`, :class:`MemoryLimit`, :class:`WorkerCrashed` at a limit,
+        :class:`TaskFailed` when the task raised, and re-raises a task's DeriveError."""
+        with self._lock:
+            self._ensure_started()
+            limit = budget.limit(timeout) if budget is not None else timeout
+            if limit <= 0:
+                raise Timeout("the check's time for the worker was spent")
+            start = time.monotonic()
+            try:
+                return self._exchange(name, args, limit)
+            finally:
+                if budget is not None:
+                    budget.left -= time.monotonic() - start
+
+    def warm(self, timeout: float = STARTUP_TIMEOUT) -> None:
         """Start the worker and import what it needs, so the first check is fast."""
         self.call("ping", timeout=timeout)
+
+    def pid(self) -> int | None:
+        """The worker's process id, or None when it is not running."""
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
 
     def close(self) -> None:
         with self._lock:

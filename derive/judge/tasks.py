@@ -1,13 +1,18 @@
-"""What the worker process runs (see :mod:`derive._sandbox`): parsing a student
-answer and the symbolic proofs. Each takes and returns picklable values.
+"""What the worker process runs (see :mod:`derive.judge.sandbox`): parsing a student
+answer, the symbolic proofs, and the exact arithmetic of count and shape answers. Each
+takes and returns picklable values.
 
 A bad answer comes back as an :class:`AnswerError` *value*, not raised, so the
-worker stays up and the error keeps its code and position.
+worker stays up and the error keeps its code and position. Text made from an answer's
+value (for messages) is made here too, bounded (:func:`bounded_text`): Python refuses
+to write an integer of more than 4,300 digits as text, and the caller never tries.
 """
 from __future__ import annotations
 
+import math
 import os
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -24,6 +29,12 @@ _THOUSANDS = re.compile(r"[1-9]\d{0,2}(,\d{3})+")
 
 def ping() -> int:
     return os.getpid()
+
+
+def peak_memory() -> int:
+    """The worker's peak resident memory so far, in bytes (Linux reports KiB)."""
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def parse(bank_dirs: tuple[str, ...], qid: str, latex: str) -> Any:
@@ -45,7 +56,19 @@ def parse(bank_dirs: tuple[str, ...], qid: str, latex: str) -> Any:
 
 def prove(bank_dirs: tuple[str, ...], qid: str, pairs: list[tuple[Any, Any]]) -> list[Proof]:
     q = load_dirs(tuple(bank_dirs)).question(qid)
-    return [prove_equal(a, b, q.context) for a, b in pairs]
+    return [_prove_one(a, b, q.context) for a, b in pairs]
+
+
+def _prove_one(a: Any, b: Any, ctx: Any) -> Proof:
+    """One proof; SymPy raising inside simplify (IndexError, StopIteration, ...) is "could
+    not tell", with the exception named, never a failed check: the numbers still decide."""
+    try:
+        return prove_equal(a, b, ctx)
+    except (MemoryError, RecursionError):
+        raise  # the worker's limits report these
+    except Exception as exc:  # noqa: BLE001 - SymPy's internals raise anything
+        return Proof(None, f"the symbolic step failed ({type(exc).__name__}: "
+                           f"{_clip(str(exc), 120)}); this is a bug in derive or SymPy")
 
 
 def prove_equation(bank_dirs: tuple[str, ...], qid: str, candidate: Any, target_solution: Any) -> Proof:
@@ -61,8 +84,107 @@ def prove_equation(bank_dirs: tuple[str, ...], qid: str, candidate: Any, target_
     sols = sp.solve(residual, target, dict=False)
     if len(sols) != 1:
         return Proof(None, f"solving for {q.target} gave {len(sols)} solutions")
-    inner = prove_equal(sols[0], target_solution, ctx)
+    inner = _prove_one(sols[0], target_solution, ctx)
     return Proof(inner.result, f"solved for {q.target}; {inner.method}")
+
+
+# --- exact arithmetic (count and shape answers) ---------------------------------------
+
+#: integers with more digits than this are described, never written out
+MAX_DIGITS = 60
+
+
+def exact_equal(a: Any, b: Any) -> bool | None:
+    """Whether two numbers (or two tuples of numbers) are exactly equal: a count or shape
+    answer against its reference. Runs here because ``simplify`` of
+    ``(\\sqrt{2}+\\sqrt{3}+...)^{60}`` minus a number has no time bound."""
+    return _exact_equal(a, b)
+
+
+def _exact_equal(a: Any, b: Any) -> bool | None:
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        if not (isinstance(a, tuple) and isinstance(b, tuple)) or len(a) != len(b):
+            return False
+        results = [_exact_equal(x, y) for x, y in zip(a, b)]
+        if any(r is False for r in results):
+            return False
+        return True if all(r is True for r in results) else None
+    d = sp.sympify(a - b)  # SymPy objects already (never text)
+    if d == 0:
+        return True
+    if d.is_Number:
+        return False
+    if d.is_number:
+        # a difference of numbers that is clearly not 0 needs no simplify (which has no
+        # bound on sums of surds raised to powers); evalf tracks its own error
+        v = d.evalf(30)
+        if v.is_Number and v != 0 and abs(v) > 1e-20:
+            return False
+    return bool(sp.simplify(d) == 0)
+
+
+def bounded_text(v: Any, width: int = 200) -> str:
+    """``v`` as text of at most ``width`` characters; huge integers are described (their
+    digit count and leading digits), never converted to a string of digits."""
+    if isinstance(v, tuple):
+        return _clip("(" + ", ".join(bounded_text(x, width) for x in v) + ")", width)
+    if isinstance(v, (int, sp.Integer)) and abs(int(v)) >= 10 ** MAX_DIGITS:
+        n = abs(int(v))
+        digits = int(math.log10(n)) + 1
+        sign = "-" if int(v) < 0 else ""
+        import mpmath  # binary, so no decimal string of the whole number is made
+        lead = mpmath.nstr(mpmath.mpf(n), 6)
+        return f"{sign}{lead} (an integer of about {digits:,} digits)"
+    try:
+        text = str(v)
+    except ValueError:  # an integer past Python's digit limit inside an expression
+        text = "an expression with a number too large to write out"
+    return _clip(text, width)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+# --- a time limit kept inside the worker ------------------------------------------------
+
+class _Overrun(BaseException):
+    """Raised by the interval timer inside the task that overran: a BaseException, so
+    that no ``except Exception`` in the task (or in SymPy) can swallow it."""
+
+
+@dataclass(frozen=True)
+class Overran:
+    """What :func:`within` returns when its task did not finish in time."""
+
+    seconds: float
+
+
+def within(seconds: float, name: str, *args: Any) -> Any:
+    """Run task ``name`` stopped after ``seconds`` by a timer inside the worker, which
+    then stays up with its imports and caches: a proof that runs out of its time costs
+    that time and no restart (derive.grade proves under a short limit). Returns
+    :class:`Overran` when stopped. What a signal cannot interrupt (a long step in native
+    code) is still stopped by the caller's hard limit, which kills the worker."""
+    import signal
+    if name.startswith("_") or name == "within":
+        raise ValueError(f"not a task: {name!r}")
+    task = globals()[name]
+
+    def on_timer(signum: int, frame: Any) -> None:
+        raise _Overrun()
+    old = signal.signal(signal.SIGALRM, on_timer)
+    try:
+        # re-fires every 50 ms, should something catch the first one anyway
+        signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3), 0.05)
+        try:
+            return task(*args)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _Overrun:
+        return Overran(seconds)
+    finally:
+        signal.signal(signal.SIGALRM, old)
 
 
 # --- self-test tasks: the test suite uses them to show the limits hold ---------------
