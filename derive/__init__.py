@@ -29,6 +29,7 @@ _EXPORTS = {
     "Question": "bank.loader", "Claim": "bank.loader", "Form": "bank.loader",
     "definition": "bank.registry", "settles": "bank.registry", "Settlement": "bank.registry",
     "Definition": "bank.registry",
+    "derivation_reward": "rewards",
     "DeriveError": "errors", "BankError": "errors", "AnswerError": "errors",
     "UnknownQuestion": "errors", "DeviceError": "errors",
 }
@@ -40,6 +41,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from .bank.registry import Definition, Settlement, definition, settles  # noqa: F401
     from .errors import AnswerError, BankError, DeriveError, DeviceError, UnknownQuestion  # noqa: F401,E501
     from .judge.check import check  # noqa: F401
+    from .rewards import derivation_reward  # noqa: F401
     from .judge.verdict import REASONS, Counterexample, Status, Verdict  # noqa: F401
 
 

@@ -4,11 +4,15 @@
     derive list [EXAM]
     derive show ID
     derive validate [EXAM|ID|CLAIM] [--json FILE] [--no-claims]
-    derive grade ANSWERS.jsonl [-o VERDICTS.jsonl]
+    derive grade ANSWERS.jsonl [-o VERDICTS.jsonl] [--resume] [--jobs N] [--ray [ADDR]]
+                 [--csv SCORES.csv] [--report REPORT.html] [--rubric RUBRIC.toml]
+    derive gradescope [--submission DIR] [--results FILE] [--exam EXAM]
     derive pdf EXAM -o FILE.pdf | derive pdf --all -o DIR/  [--edition student|instructor]
 
 Exit codes: 0 success (check: the answer is equivalent); 1 the answer is not
 equivalent / validation failed; 2 usage or bank error; 3 undecided; 4 invalid answer.
+grade: 0 every line has a verdict (right or wrong); 2 some lines were skipped; 5 a check
+crashed (a bug in derive); 130 interrupted (--resume continues).
 """
 from __future__ import annotations
 
@@ -65,14 +69,50 @@ def _parser() -> argparse.ArgumentParser:
                    help="seconds allowed for the symbolic proof (default 10)")
     c.set_defaults(run=_check)
 
-    g = sub.add_parser("grade", help="check many answers: JSON lines in, verdicts out")
+    g = sub.add_parser("grade", help="check many answers: JSON lines in, verdicts out "
+                       "(docs/grading.md)")
     g.add_argument("input", help="a .jsonl file of {\"question\": ID, \"answer\": LATEX} "
-                   "objects ('-' reads standard input); other keys are copied to the output")
+                   "(or \"response\": TEXT) objects ('-' reads standard input); other keys "
+                   "are copied to the output")
     g.add_argument("-o", "--output", help="write the verdicts here (default: standard output)")
+    g.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run: keep the lines already in -o FILE")
+    g.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                   help="worker processes (default: the number of cores)")
+    g.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="run the checks as Ray tasks (a local Ray without ADDRESS); needs "
+                   "derive[ray]")
+    g.add_argument("--csv", metavar="FILE",
+                   help="write one row per student: each question's points and the total")
+    g.add_argument("--report", metavar="FILE", help="write an HTML report of the class")
+    g.add_argument("--rubric", metavar="FILE",
+                   help="a TOML rubric: points and part credit (docs/grading.md)")
+    g.add_argument("--student-field", default="student", metavar="KEY",
+                   help="the input key that names the student (default: student)")
+    g.add_argument("--no-dedupe", action="store_true",
+                   help="check every line on its own, even identical answers")
+    g.add_argument("-q", "--quiet", action="store_true", help="no line-by-line progress")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--device", default=None)
-    g.add_argument("--timeout", type=float, default=10.0)
+    g.add_argument("--timeout", type=float, default=None,
+                   help="seconds allowed for one symbolic proof (default 1.5 when grading)")
     g.set_defaults(run=_grade)
+
+    gs = sub.add_parser("gradescope", help="run as a Gradescope autograder (docs/grading.md)")
+    gs.add_argument("--submission", default="/autograder/submission", metavar="DIR",
+                    help="the folder with answers.json (default: Gradescope's)")
+    gs.add_argument("--results", default="/autograder/results/results.json", metavar="FILE",
+                    help="where to write results.json (default: Gradescope's)")
+    gs.add_argument("--exam", metavar="EXAM",
+                    help="the assignment: every question of this exam is a test (default: "
+                    "the questions the submission answers)")
+    gs.add_argument("--rubric", metavar="FILE", help="a TOML rubric (docs/grading.md)")
+    gs.add_argument("--visibility", default="visible",
+                    choices=("visible", "hidden", "after_due_date", "after_published"))
+    gs.add_argument("--seed", type=int, default=0)
+    gs.add_argument("--device", default=None)
+    gs.add_argument("--timeout", type=float, default=None)
+    gs.set_defaults(run=_gradescope)
 
     ls = sub.add_parser("list", help="list the questions")
     ls.add_argument("exam", nargs="?")
@@ -143,48 +183,15 @@ def _check(args: argparse.Namespace) -> int:
 
 def _grade(args: argparse.Namespace) -> int:
     """One verdict per input line; a bad line is reported and skipped, never fatal."""
-    from collections import Counter
+    from .grade.command import grade_cli
+    bank, _ = _bank(args)
+    return grade_cli(args, bank)
 
-    from .judge.check import check_question
-    from .errors import UnknownQuestion
-    bank, path = _bank(args)
-    opts = _options(args, bank, path)
-    src = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
-    lines = src.read().splitlines()
-    if src is not sys.stdin:
-        src.close()
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    counts: Counter[str] = Counter()
-    total = sum(1 for line in lines if line.strip())
-    done = 0
-    try:
-        for lineno, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            done += 1
-            try:
-                item = json.loads(line)
-                qid, answer = item["question"], item["answer"]
-                if not isinstance(answer, str):
-                    raise TypeError("answer must be a string")
-                q = bank.question(qid)
-            except (ValueError, KeyError, TypeError, UnknownQuestion) as exc:
-                print(f"derive: line {lineno}: skipped ({type(exc).__name__}: {exc})",
-                      file=sys.stderr)
-                counts["skipped"] += 1
-                continue
-            v = check_question(q, answer, opts)
-            counts[v.status.value] += 1
-            extra = {k: val for k, val in item.items() if k not in ("question", "answer")}
-            print(json.dumps({**extra, **v.to_dict()}), file=out, flush=True)
-            print(f"[{done}/{total}] {qid}: {v.status.value} ({v.reason})", file=sys.stderr,
-                  flush=True)
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    print("derive: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) if counts
-          else "derive: no answers", file=sys.stderr)
-    return 2 if counts["skipped"] else 0
+
+def _gradescope(args: argparse.Namespace) -> int:
+    from .grade.command import gradescope_cli
+    bank, _ = _bank(args)
+    return gradescope_cli(args, bank)
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -82,6 +82,13 @@ def _simplify(e: Any) -> Any:
     e = sp.sympify(e)  # a SymPy object already: never a string here
     if e == 0:
         return e
+    # cheap first: most differences of equal polynomial or rational entries (a matrix
+    # answer at instantiated dims, a product written out) vanish on expansion, in
+    # milliseconds; simplify tries many strategies and takes up to seconds
+    if not e.has(sp.Piecewise, sp.Max, sp.Min, sp.Abs, sp.sign, sp.Heaviside):
+        expanded = sp.expand(e)
+        if expanded == 0:
+            return expanded
     d = sp.simplify(e)
     if d != 0 and d.has(sp.Piecewise):
         d = sp.simplify(sp.piecewise_fold(d))
