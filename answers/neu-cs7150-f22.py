@@ -35,6 +35,7 @@ from derive import Settlement, definition, settles
 
 
 def _weight_decay_step_sympy(v):
+    """SymPy: w - lambda dL/dw for L = delta w^2 (one term of delta sum_i w_i^2)."""
     w, delta, lam = sp.Symbol("w"), v["delta"], v["lambda"]
     loss = delta * w ** 2                       # L_wd = delta * sum_i |w_i|^2, one term
     updated = w - lam * sp.diff(loss, w)
@@ -68,11 +69,13 @@ def _squared_error_sympy(v):
 
 
 def _grad_W_sympy(v):
+    """SymPy: L = (Wx - y)^T (Wx - y) for explicit W, x, y, differentiated entry by entry in W."""
     L, W, _ = _squared_error_sympy(v)
     return sp.Matrix(W.shape[0], W.shape[1], lambda i, j: sp.diff(L, W[i, j]))
 
 
 def _grad_x_sympy(v):
+    """SymPy: L = (Wx - y)^T (Wx - y) for explicit W, x, y, differentiated entry by entry in x."""
     L, _, x = _squared_error_sympy(v)
     return sp.Matrix(x.shape[0], 1, lambda i, _j: sp.diff(L, x[i, 0]))
 
@@ -162,7 +165,7 @@ def _smoothing_sympy(v):
 @definition("neu-cs7150-f22/6.a",
             "L-BFGS (float64) minimisation of -sum_i y_i log softmax(z)_i over both logits, "
             "y the smoothed target (alpha = 0.1, 2 classes, class 2); returns softmax(z*)_2",
-            sympy=lambda v: _smoothing_sympy(v)[0])
+            sympy=lambda v: _smoothing_sympy(v)[0])  # noqa: E731
 def smoothed_optimal_p2(v):
     y = smoothed_target()
     z = _minimise(lambda z: _cross_entropy(z, y), torch.zeros(N_CLASSES, dtype=torch.float64))
@@ -227,6 +230,24 @@ def _gap(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((a - b).norm(dim=1).max() / moved)
 
 
+def _tex(x: float, digits: int = 2) -> str:
+    """A number as LaTeX: 1.2e-17 -> 1.2 \times 10^{-17}."""
+    text = f"{x:.{digits}g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        return f"{mant} \\times 10^{{{int(exp)}}}"
+    return text
+
+
+SETUP = (f"on a $4 \\to 2$ linear layer under mean squared error (float64, seed {SEED}, "
+         f"{STEPS} steps)")
+
+
+def _effect(gap: float) -> str:
+    return (f"below the threshold ${_tex(LITTLE)}$ for little effect" if gap < LITTLE else
+            f"above the threshold ${_tex(LARGE)}$ for a large effect")
+
+
 @settles("neu-cs7150-f22/1.w")
 def sgd_divide_loss_equals_divide_lr() -> Settlement:
     sgd = lambda lr: (lambda ps: torch.optim.SGD(ps, lr=lr))  # noqa: E731
@@ -238,13 +259,13 @@ def sgd_divide_loss_equals_divide_lr() -> Settlement:
     holds = same < 1e-12
     return Settlement(
         holds, "computation",
-        f"Plain SGD updates theta <- theta - eta grad L, and grad(L/10) = grad(L)/10, so a step on "
-        f"L/10 with rate eta is the step on L with rate eta/10. torch.optim.SGD on a 4->2 linear "
-        f"layer under MSE (float64, seed {SEED}, {STEPS} steps): the run on L/10 with lr={LR} and "
-        f"the run on L with lr={LR / 10} differ by a relative trajectory gap of {same:.1e} "
-        f"(identical up to float rounding), while the run on L with lr={LR} differs from both "
-        f"by {versus_plain:.2f}. "
-        f"Same effect as dividing the learning rate by 10: the statement holds.",
+        f"torch.optim.SGD {SETUP}: the run on $L/10$ with learning rate ${_tex(LR)}$ and the "
+        f"run on $L$ with learning rate ${_tex(LR / 10)}$ differ by a relative trajectory gap "
+        f"of ${_tex(same)}$, and the run on $L$ with ${_tex(LR)}$ differs from the first by "
+        f"${_tex(versus_plain)}$. "
+        + ("The two runs coincide up to rounding (gap below $10^{-12}$): the same effect as "
+           "dividing the learning rate by 10, as $\\nabla(L/10) = \\nabla L/10$ predicts."
+           if holds else "The two runs differ: not the same effect."),
         {"gap_L/10_vs_lr/10": same, "gap_L/10_vs_L": versus_plain, "steps": STEPS, "seed": SEED})
 
 
@@ -258,13 +279,15 @@ def momentum_divide_loss() -> Settlement:
     moved_div = float((divided[-1] - divided[0]).norm())
     holds = _little_effect(gap, "momentum")
     return Settlement(
-        holds, "counterexample",
-        f"SGD with momentum keeps a velocity v <- mu v + grad L and steps theta <- theta - eta v; "
-        f"v is linear in the gradients, so dividing L by 10 divides every step by 10, exactly like "
-        f"dividing eta by 10. torch.optim.SGD(lr={LR}, momentum=0.9) on a 4->2 linear layer under "
-        f"MSE (float64, seed {SEED}, {STEPS} steps): the parameters move {moved:.3f} on L but only "
-        f"{moved_div:.3f} on L/10, a relative trajectory gap of {gap:.2f} (above {LARGE}). "
-        f"Dividing the loss by 10 has a large effect: the statement is false.",
+        holds, "computation" if holds else "counterexample",
+        f"torch.optim.SGD(lr={LR}, momentum=0.9) {SETUP}: the parameters move "
+        f"${moved:.3f}$ on $L$ and ${moved_div:.3f}$ on $L/10$, a relative trajectory gap of "
+        f"${_tex(gap)}$, {_effect(gap)}. "
+        + ("Little effect: the statement holds." if holds else
+           "Dividing the loss by 10 has a large effect (the velocity "
+           "$v \\leftarrow \\mu v + \\nabla L$ is linear in the gradients, so a step on "
+           "$L/10$ is a tenth of the step on $L$ from the same point; here the run on $L/10$ "
+           f"travels ${_tex(moved_div / moved, 3)}$ times as far): the statement is false."),
         {"gap": gap, "distance_L": moved, "distance_L/10": moved_div, "steps": STEPS,
          "seed": SEED})
 
@@ -281,13 +304,11 @@ def adam_divide_loss() -> Settlement:
     holds = _little_effect(gap, "Adam")
     return Settlement(
         holds, "computation",
-        f"Adam steps by eta m_hat / (sqrt(v_hat) + eps), with m_hat and v_hat running averages of "
-        f"g and g^2: scaling the loss by c scales m_hat by c and sqrt(v_hat) by |c|, so the step is "
-        f"unchanged except through eps. torch.optim.Adam(lr={LR}, eps=1e-8) on a 4->2 linear layer "
-        f"under MSE (float64, seed {SEED}, {STEPS} steps): the runs on L and on L/10 differ by a "
-        f"relative trajectory gap of {gap:.1e} (below {LITTLE}); with eps = 0 the gap is "
-        f"{gap0:.1e} "
-        f"(float rounding). Little effect: the statement holds (it would fail only where "
-        f"the "
-        f"gradients are as small as eps, or with L2 weight decay added to the gradient).",
+        f"torch.optim.Adam(lr={LR}, eps=1e-8) {SETUP}: the runs on $L$ and on $L/10$ differ "
+        f"by a relative trajectory gap of ${_tex(gap)}$, {_effect(gap)}; with eps $= 0$ the "
+        f"gap is ${_tex(gap0)}$. "
+        + ("Little effect: the statement holds (the step "
+           r"$\eta\,\hat m/(\sqrt{\hat v} + \epsilon)$ does not change when the gradients are "
+           "scaled, except through $\\epsilon$)." if holds else
+           "A large effect: the statement is false."),
         {"gap": gap, "gap_eps0": gap0, "steps": STEPS, "seed": SEED})

@@ -6,6 +6,7 @@ Settlers for stanford-cs230-sp21 (CS 230 Spring 2021 midterm).
 """
 from __future__ import annotations
 
+import functools
 import sympy as sp
 import torch
 from torch.func import grad, vmap
@@ -14,9 +15,27 @@ import torch.nn.functional as F
 from derive import Settlement, definition, settles
 
 
+def _soft_threshold_sympy(v):
+    """SymPy: the zero of the subgradient H(w - w*) + alpha d|w| of (H/2)(w - w*)^2 +
+    alpha|w|, solved on each piece of |w| (w > 0, w < 0), each root kept where it lies in
+    its piece, and w = 0 where 0 is in H(0 - w*) + alpha [-1, 1]."""
+    ws, h, alpha = v["wstar"], v["H"], v["alpha"]
+    w = sp.Symbol("w", real=True)
+    quadratic = h / 2 * (w - ws) ** 2
+    pieces = []
+    for sign in (1, -1):                              # on the piece sign * w > 0, |w| = sign * w
+        smooth = quadratic + alpha * sign * w
+        (root,) = sp.solve(sp.diff(smooth, w), w)
+        pieces.append((root, sign * root > 0))
+    g0 = sp.diff(quadratic, w).subs(w, 0)             # the smooth part's slope at w = 0
+    pieces.append((sp.Integer(0), sp.And(g0 - alpha <= 0, g0 + alpha >= 0)))
+    return sp.Piecewise(*pieces)
+
+
 @definition("stanford-cs230-sp21/4.ii",
             "torch bisection on the subgradient of (H/2)(w - w*)^2 + alpha |w| "
-            "(the minimiser, found without the closed form)")
+            "(the minimiser, found without the closed form)",
+            sympy=_soft_threshold_sympy)
 def soft_threshold_minimiser(v):
     wstar, h, alpha = v["wstar"], v["H"], v["alpha"]
     # g(w) = H (w - w*) + alpha sign(w) is monotone; its zero (or the jump over
@@ -68,6 +87,8 @@ for _part, (_s, _f, _p, _k) in _CONV_SETTINGS.items():
 # --- Question 4.i: gradient of the L1-regularised objective ----------------------------
 
 def _l1_grad_sympy(v):
+    """SymPy: the gradient of J(w) + alpha ||w||_1 for an explicit w, with J(w) = g^T w
+    (any J whose gradient at w is g)."""
     w, g, alpha = v["w"], v["gradJ"], v["alpha"]
     # J is any function whose gradient at w is g: the linear J(w) = g^T w
     obj = (g.T * w)[0, 0] + alpha * sum(sp.Abs(x) for x in w)
@@ -111,6 +132,8 @@ def _gan_logit_grads(v) -> dict[str, torch.Tensor]:
 
 
 def _gan_logit_grads_sympy(v):
+    """SymPy: d/dz of (1/n) log sigmoid(z) and of (1/n) log(1 - sigmoid(z)), at
+    z = logit(D)."""
     n, d_real, d_fake = v["n"], v["DX"], v["DG"]
     z = sp.Symbol("z", real=True)
     sigma = 1 / (1 + sp.exp(-z))
@@ -129,55 +152,101 @@ def gan_logit_grads(v):
 
 # --- Question 6.1: the attention layer's trainable parameters --------------------------
 
+#: the exam's kernels, per output channel: a key kernel 3 x 3 x iC, a value kernel 3 x 3 x 1
+KERNELS = {"key": (3, 3, "iC"), "value": (3, 3, 1)}
+
+
+class ImageAttention(torch.nn.Module):
+    """The exam's layer, as it is written: for output channel c,
+    y_ij[c] = sum_{a,b} softmax_{a,b}(q_ij^T k^c_{a,b}) v^c_{a,b}, with q_ij the input
+    pixel (iC values), k^c the key kernel and v^c the value kernel (KERNELS), stride 1 and
+    no padding. Input and output are H x W x C, as in the exam."""
+
+    def __init__(self, ic: int, oc: int, gen: torch.Generator):
+        super().__init__()
+        size = lambda shape: tuple(ic if d == "iC" else d for d in shape)  # noqa: E731
+        self.key = torch.nn.Parameter(
+            torch.randn(oc, *size(KERNELS["key"]), dtype=torch.float64, generator=gen))
+        self.value = torch.nn.Parameter(
+            torch.randn(oc, *size(KERNELS["value"]), dtype=torch.float64, generator=gen))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        q = x[1:-1, 1:-1]                                          # centres, no padding
+        scores = torch.einsum("hwi,cabi->hwcab", q, self.key)      # q_ij^T k^c_ab
+        weights = torch.softmax(scores.flatten(-2), dim=-1).unflatten(-1, (3, 3))
+        return (weights * self.value[..., 0]).sum(dim=(-2, -1))   # (H - 2, W - 2, oC)
+
+
+@functools.lru_cache(maxsize=None)
 def _attention_params(ic: int, oc: int) -> int:
-    """Per output channel a key kernel 3 x 3 x iC and a value kernel 3 x 3 x 1, no biases:
-    the key kernels are one Conv2d(iC, oC, 3); the value kernels, one 3 x 3 x 1 kernel per
-    output channel, are a depthwise Conv2d(oC, oC, 3, groups=oC)."""
-    key = torch.nn.Conv2d(ic, oc, kernel_size=3, bias=False, device="meta")
-    value = torch.nn.Conv2d(oc, oc, kernel_size=3, groups=oc, bias=False, device="meta")
-    return sum(p.numel() for m in (key, value) for p in m.parameters())
+    """The trainable parameters of the layer: the entries that receive a gradient from
+    the output (torch autograd of a random projection of y on a random 6 x 7 x iC image),
+    checked against every parameter's numel (none is left unused)."""
+    gen = torch.Generator().manual_seed(61 + 100 * ic + oc)
+    layer = ImageAttention(ic, oc, gen)
+    x = torch.randn(6, 7, ic, dtype=torch.float64, generator=gen)
+    y = layer(x)
+    assert tuple(y.shape) == (4, 5, oc)
+    grads = torch.autograd.grad((y * torch.randn(y.shape, dtype=torch.float64,
+                                                  generator=gen)).sum(),
+                                list(layer.parameters()))
+    used = sum(int((g != 0).sum()) for g in grads)
+    total = sum(p.numel() for p in layer.parameters() if p.requires_grad)
+    assert used == total, f"only {used} of {total} parameter entries reach the output"
+    return used
+
+
+def _attention_params_sympy(v):
+    """SymPy: the exam's kernel shapes (per output channel a key kernel 3 x 3 x iC and a
+    value kernel 3 x 3 x 1) multiplied out and summed over the oC output channels."""
+    ic, oc = v["iC"], v["oC"]
+    c = sp.Symbol("c", integer=True, positive=True)
+    per_channel = sum(sp.Mul(*(ic if d == "iC" else d for d in shape))
+                      for shape in KERNELS.values())
+    return sp.summation(per_channel, (c, 1, oc))
 
 
 @definition("stanford-cs230-sp21/6.1",
-            "sum(p.numel()) of torch.nn.Conv2d(iC, oC, 3, bias=False) (key kernels) and "
-            "torch.nn.Conv2d(oC, oC, 3, groups=oC, bias=False) (value kernels) on "
-            "device='meta', for each sampled iC, oC")
+            "the exam's attention layer as a torch.nn.Module (a 3x3xiC key kernel and a 3x3x1 "
+            "value kernel per output channel, softmax over the 3x3 window); the parameter "
+            "entries that receive a gradient from its output, for each sampled iC, oC",
+            sympy=_attention_params_sympy)
 def attention_params(v):
     ic = v["iC"][:, 0, 0].round().long().tolist()
     oc = v["oC"][:, 0, 0].round().long().tolist()
-    cache: dict[tuple[int, int], int] = {}
-    out = []
-    for i, o in zip(ic, oc):
-        if (i, o) not in cache:
-            cache[(i, o)] = _attention_params(i, o)
-        out.append(cache[(i, o)])
+    out = [_attention_params(i, o) for i, o in zip(ic, oc)]
     return torch.tensor(out, dtype=torch.float64, device=v["iC"].device)
+
+
+def _vec(values) -> str:
+    return "(" + ", ".join(f"{x:.4f}" for x in values) + ")"
 
 
 @settles("stanford-cs230-sp21/1.d.iii")
 def softmax_scale_invariance() -> Settlement:
-    """softmax(c y) = softmax(y) for every real c: a counterexample, computed with torch."""
+    """softmax(c y) = softmax(y) for every real c: tried with torch at y = (0, 1)."""
     y = torch.tensor([0.0, 1.0], dtype=torch.float64)
     rows = {}
-    first_bad = None
+    bad = []
     for c in (1.0, 2.0, 0.0, -1.0):
         p, q = torch.softmax(y, dim=0), torch.softmax(c * y, dim=0)
         same = bool(torch.allclose(p, q, rtol=0, atol=1e-15))
         rows[c] = {"softmax(y)": p.tolist(), "softmax(cy)": q.tolist(), "equal": same}
-        if not same and first_bad is None:
-            first_bad = c
-    holds = first_bad is None
-    r = rows[2.0]
+        if not same:
+            bad.append(c)
+    holds = not bad
+    shown = "; ".join(
+        f"$c = {c:g}$: $\\mathrm{{softmax}}(cy) = {_vec(r['softmax(cy)'])}$"
+        f"{'' if r['equal'] else ' (different)'}" for c, r in rows.items())
     evidence = (
-        "torch.softmax at y = (0, 1): softmax(y) = "
-        f"({r['softmax(y)'][0]:.4f}, {r['softmax(y)'][1]:.4f}) but softmax(2y) = "
-        f"({r['softmax(cy)'][0]:.4f}, {r['softmax(cy)'][1]:.4f}); c = 0 gives the uniform "
-        "(0.5, 0.5) and c = -1 reverses the order. Softmax is invariant to adding a constant "
-        "to every entry (softmax(y + c1) = softmax(y)), not to multiplying by one: scaling "
-        "by c acts as an inverse temperature. Equality holds only for c = 1 or a constant y."
-    )
-    return Settlement(holds, "counterexample", evidence,
-                      {"y": y.tolist(), "first_counterexample_c": first_bad,
+        "torch.softmax at $y = (0, 1)$, where $\\mathrm{softmax}(y) = "
+        f"{_vec(rows[1.0]['softmax(y)'])}$: " + shown + ". "
+        + (f"So the statement fails: $c = {bad[0]:g}$ is a counterexample (scaling by $c$ "
+           "acts as an inverse temperature; softmax is invariant to adding a constant to "
+           "every entry, not to multiplying by one)." if bad else
+           "Every $c$ tried gives the same distribution."))
+    return Settlement(holds, "counterexample" if bad else "computation", evidence,
+                      {"y": y.tolist(), "counterexamples_c": bad,
                        "rows": {str(k): v for k, v in rows.items()}})
 
 
@@ -209,7 +278,7 @@ def softmax_scale_weights() -> Settlement:
     """
     # the proof, in SymPy: d/dt of one example's loss at scale t, margins positive
     t = sp.Symbol("t", positive=True)
-    m1, m2 = sp.symbols("m1 m2", positive=True)
+    m1, m2 = sp.symbols("m_1 m_2", positive=True)
     loss = sp.log(1 + sp.exp(-t * m1) + sp.exp(-t * m2))
     dloss = sp.simplify(sp.diff(loss, t))
     # -(positive) / (positive) with t, m_j > 0: SymPy's assumptions decide the sign
@@ -217,25 +286,26 @@ def softmax_scale_weights() -> Settlement:
     # the computation
     gen = torch.Generator().manual_seed(0)
     X, y, W = _train_separable(gen)
-    acc = lambda W: float(((X @ W.T).argmax(dim=1) == y).double().mean())
-    ce = lambda W: float(F.cross_entropy(X @ W.T, y))
+    acc = lambda W: float(((X @ W.T).argmax(dim=1) == y).double().mean())  # noqa: E731
+    ce = lambda W: float(F.cross_entropy(X @ W.T, y))  # noqa: E731
     before = {"accuracy": acc(W), "cross_entropy": ce(W)}
     after = {"accuracy": acc(3 * W), "cross_entropy": ce(3 * W)}
     computed = (before["accuracy"] == 1.0 and after["accuracy"] == 1.0
                 and after["cross_entropy"] < before["cross_entropy"])
     holds = decreasing and computed
+    sign = {True: "negative", False: "not shown negative"}[decreasing]
     evidence = (
-        "Scores s = W x. 100% accuracy means s_y > s_j for every example and every j != y, "
-        "i.e. margins m_j = s_y - s_j > 0. Scaling W by t > 0 scales every margin by t: the "
-        "argmax, hence the accuracy, is unchanged, and the cross-entropy "
-        "log(1 + sum_{j != y} e^{-t m_j}) has derivative in t "
-        f"{dloss} (SymPy, two wrong classes), negative for positive margins, so t = 3 gives "
-        "a strictly smaller loss than t = 1 on every example. torch: a bias-free softmax "
-        f"classifier trained to 100% on 60 separable points (K = 3, d = 5): accuracy "
-        f"{before['accuracy']:.0%} -> {after['accuracy']:.0%}, cross-entropy "
-        f"{before['cross_entropy']:.4f} -> {after['cross_entropy']:.4f}. (With an unscaled "
-        "bias, or a tie s_y = s_j counted as correct, the statement can fail; the exam's "
-        "classifier is W x.)"
-    )
+        "Scores $s = Wx$. 100% accuracy means $s_y > s_j$ for every example and every "
+        "$j \\ne y$, i.e. margins $m_j = s_y - s_j > 0$; scaling $W$ by $t > 0$ scales every "
+        "margin by $t$ and keeps the argmax. One example's cross-entropy "
+        f"${sp.latex(loss)}$ (two wrong classes) has derivative in $t$ "
+        f"${sp.latex(dloss)}$, which SymPy finds {sign} for positive margins. torch: a "
+        "bias-free softmax classifier trained on 60 separable points ($K = 3$, $d = 5$) has "
+        f"accuracy {before['accuracy']:.0%} and cross-entropy "
+        f"${before['cross_entropy']:.4f}$; with $3W$, accuracy {after['accuracy']:.0%} and "
+        f"cross-entropy ${after['cross_entropy']:.4f}$. "
+        + ("So the accuracy is kept and the loss is smaller: the statement holds (for the "
+           "exam's classifier $Wx$; an unscaled bias could break it)." if holds else
+           "So the statement is not established."))
     return Settlement(holds, "proof", evidence,
-                      {"dloss_dt": str(dloss), "before": before, "after": after})
+                      {"dloss_dt": sp.latex(dloss), "before": before, "after": after})

@@ -36,6 +36,8 @@ def conv1x1_filter_params(v):
 # --- Problem 2.3: backprop through Y = X W + b ----------------------------------------
 
 def _fc_input_grad_sympy(v):
+    """SymPy: L = sum(dout * (X W + b)) for explicit X, W, b, dout, differentiated entry
+    by entry in X."""
     X, W, b, dout = v["X"], v["W"], v["b"], v["dout"]
     Y = X * W + sp.ones(X.rows, 1) * b.T
     L = sum(dout[i, j] * Y[i, j] for i in range(Y.rows) for j in range(Y.cols))
@@ -55,6 +57,8 @@ def fc_input_grad(v):
 # --- Problem 2.4: gradient descent with weight decay -----------------------------------
 
 def _weight_decay_sympy(v):
+    """SymPy: one step theta_k - alpha grad of a loss with gradient G at theta_k plus
+    (lambda/2)||theta||^2, differentiated entry by entry."""
     th, G, a, lam = v["theta_k"], v["G"], v["alpha"], v["lam"]
     t = sp.Matrix(th.rows, th.cols, lambda i, j: sp.Symbol(f"t_{i}_{j}", real=True))
     # a loss whose gradient at theta_k is G, plus the L2 penalty (lambda/2) ||theta||^2
@@ -78,9 +82,22 @@ def weight_decay_step(v):
 
 # --- Problem 2.8: the least-squares coefficient matrix ---------------------------------
 
+def _least_squares_sympy(v):
+    """SymPy: the W that zeroes every partial derivative of (1/2n)||X W - Y||^2, solved
+    entry by entry for explicit X (n > d) and Y."""
+    X, Y, n = v["X"], v["Y"], v["n"]
+    W = sp.Matrix(X.cols, Y.cols, lambda i, j: sp.Symbol(f"omega_{i + 1}_{j + 1}", real=True))
+    R = X * W - Y
+    loss = sum(r ** 2 for r in R) / (2 * n)
+    (sol,) = sp.linsolve([sp.diff(loss, w) for w in W], list(W))   # linear in W: one solution
+    return sp.Matrix(W.rows, W.cols, list(sol))
+
+
 @definition("tum-in2346-ss22/2.8",
             "torch.linalg.lstsq(X, Y): the minimiser of ||X W - Y||^2 found by the LAPACK "
-            "least-squares solver (QR), not by the normal equations")
+            "least-squares solver, not by the normal equations",
+            sympy=_least_squares_sympy,
+            dims=[{"n": 3, "d": 2, "m": 1}, {"n": 4, "d": 2, "m": 2}])
 def least_squares(v):
     X, Y = v["X"], v["Y"]
     if X.device.type == "cpu":
@@ -144,9 +161,48 @@ def table_network() -> tuple[nn.Sequential, torch.Tensor, torch.Tensor]:
     return net, x, y
 
 
+def _table_sympy() -> dict[str, sp.Expr]:
+    """Table 6.1 as exact numbers (the printed decimals)."""
+    return {k: sp.Rational(str(x)) for k, x in TABLE_6_1.items()}
+
+
+def _network_sympy(t: dict[str, sp.Expr]) -> list[sp.Expr]:
+    """Figure 6.1 written out: h_j = w_1j x_1 + w_2j x_2 + b_j, h_{3+j} = max(0.5 h_j, h_j),
+    y_hat_j = v_1j h_4 + v_2j h_5 + v_3j h_6 + b_{3+j}."""
+    h = [t[f"w1{j}"] * t["x1"] + t[f"w2{j}"] * t["x2"] + t[f"b{j}"] for j in (1, 2, 3)]
+    act = [sp.Max(sp.Rational(1, 2) * hj, hj) for hj in h]
+    return [sum(t[f"v{i}{j}"] * act[i - 1] for i in (1, 2, 3)) + t[f"b{3 + j}"] for j in (1, 2)]
+
+
+def _mse_sympy(t: dict[str, sp.Expr]) -> sp.Expr:
+    y_hat = _network_sympy(t)
+    return sum((yh - t[f"y{j}"]) ** 2 for j, yh in zip((1, 2), y_hat)) / 2
+
+
+def _forward_pass_sympy(v):
+    """SymPy: Figure 6.1's forward pass written out with Table 6.1's exact values."""
+    y_hat = _network_sympy(_table_sympy())
+    return {"y1": y_hat[0], "y2": y_hat[1]}
+
+
+def _mse_sympy_value(v):
+    """SymPy: the mean over the two outputs of (y_hat_j - y_j)^2, Table 6.1's exact values."""
+    return _mse_sympy(_table_sympy())
+
+
+def _sgd_step_sympy(v):
+    """SymPy: the MSE with w_11 left a symbol, differentiated in w_11 at its table value;
+    then w_11 - 0.1 times that derivative."""
+    t = _table_sympy()
+    w = sp.Symbol("w_11", real=True)
+    grad = sp.diff(_mse_sympy({**t, "w11": w}), w).subs(w, t["w11"])
+    return {"grad": grad, "w11": t["w11"] - sp.Rational(1, 10) * grad}
+
+
 @definition("tum-in2346-ss22/6.1",
             "torch forward pass of Linear(2,3) -> LeakyReLU(0.5) -> Linear(3,2) with "
-            "Table 6.1's weights and biases on x = (1, -2)")
+            "Table 6.1's weights and biases on x = (1, -2)",
+            sympy=_forward_pass_sympy)
 def forward_pass(v):
     net, x, _ = table_network()
     with torch.no_grad():
@@ -156,7 +212,7 @@ def forward_pass(v):
 
 @definition("tum-in2346-ss22/6.2",
             "torch.nn.MSELoss() (mean over the 2 outputs) of the forward pass against "
-            "y = (1, 1)")
+            "y = (1, 1)", sympy=_mse_sympy_value)
 def mse(v):
     net, x, y = table_network()
     with torch.no_grad():
@@ -165,7 +221,8 @@ def mse(v):
 
 @definition("tum-in2346-ss22/6.3",
             "loss.backward() of nn.MSELoss() through the Table 6.1 network, then one "
-            "torch.optim.SGD(lr=0.1) step; reads w_11's gradient and new value")
+            "torch.optim.SGD(lr=0.1) step; reads w_11's gradient and new value",
+            sympy=_sgd_step_sympy)
 def sgd_step(v):
     net, x, y = table_network()
     hidden = net[0]
@@ -193,24 +250,42 @@ def batchnorm_running_stats(v):
 
 # --- Problem 8.7: Newton's method ------------------------------------------------------
 
+def taylor_test_function(w, wk, fp, fpp, lib):
+    """A smooth, non-quadratic f with f'(w_k) = fp and f''(w_k) = fpp:
+    f(w) = fp sin(w - w_k) + fpp (1 - cos(w - w_k)). ``lib`` is torch or sympy."""
+    return fp * lib.sin(w - wk) + fpp * (1 - lib.cos(w - wk))
+
+
 def _newton_sympy(v):
+    """SymPy: the second-order Taylor expansion (sympy.series) of a non-quadratic f around
+    w_k, with f'(w_k), f''(w_k) the question's symbols; its stationary point solved."""
     w, wk, fp, fpp = sp.Symbol("w", real=True), v["w_k"], v["fp"], v["fpp"]
-    model = fp * (w - wk) + fpp / 2 * (w - wk) ** 2
+    f = taylor_test_function(w, wk, fp, fpp, sp)
+    model = sp.series(f, w, wk, 3).removeO()
     (root,) = sp.solve(sp.diff(model, w), w)
     return root
 
 
 @definition("tum-in2346-ss22/8.7",
-            "the stationary point of the second-order Taylor model "
-            "m(w) = f'(w_k)(w - w_k) + f''(w_k)(w - w_k)^2 / 2: torch autograd of m at two "
-            "points, and the root of the (linear) m' through them",
+            "the stationary point of the second-order Taylor model of a non-quadratic f "
+            "(f(w) = f'(w_k) sin(w - w_k) + f''(w_k)(1 - cos(w - w_k))), the model built from "
+            "torch autograd's f(w_k), f'(w_k), f''(w_k); its root found from autograd of the "
+            "model's slope at two points",
             sympy=_newton_sympy)
 def newton_step(v):
     wk, fp, fpp = v["w_k"][:, 0, 0], v["fp"][:, 0, 0], v["fpp"][:, 0, 0]
 
-    def model(w, wk, fp, fpp):
-        return fp * (w - wk) + fpp / 2 * (w - wk) ** 2
-    dm = vmap(grad(model))
+    def f(w, wk, fp, fpp):
+        return taylor_test_function(w, wk, fp, fpp, torch)
+    value = f(wk, wk, fp, fpp)
+    d1 = vmap(grad(f))(wk, wk, fp, fpp)                   # f'(w_k) by autograd
+    d2 = vmap(grad(grad(f)))(wk, wk, fp, fpp)             # f''(w_k) by autograd
+    torch.testing.assert_close(d1, fp)
+    torch.testing.assert_close(d2, fpp)
+
+    def model(w, wk, value, d1, d2):                      # the second-order Taylor model
+        return value + d1 * (w - wk) + d2 / 2 * (w - wk) ** 2
+    slope = vmap(grad(model))
     a, b = wk, wk + 1.0
-    ga, gb = dm(a, wk, fp, fpp), dm(b, wk, fp, fpp)
-    return a - ga * (b - a) / (gb - ga)
+    ga, gb = slope(a, wk, value, d1, d2), slope(b, wk, value, d1, d2)
+    return a - ga * (b - a) / (gb - ga)                   # m' is linear: its root

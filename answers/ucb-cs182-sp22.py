@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import sympy as sp
 import torch
-from torch.func import grad, jacrev, vmap
+from torch.func import functional_call, grad, jacrev, vmap
 import math
 import torch.nn.functional as F
 
@@ -21,6 +21,7 @@ from derive import Settlement, definition, settles
 
 
 def _mean_normalisation_sympy(v):
+    """SymPy: the Jacobian of f(x) = n x / sum_i x_i for an explicit x."""
     x, n = v["x"], v["n"]
     f = n * x / sum(x)
     return f.jacobian(x)
@@ -49,22 +50,57 @@ def _batchnorm_grad(v, wrt: str):
     return grad
 
 
+def _batchnorm_sympy(v, wrt: str):
+    """f = sum_i g_i y_i through the batch-norm forward pass, in SymPy, differentiated."""
+    x, g, m = v["x"], v["g"], v["m"]
+    gamma, beta, eps = v["gamma"], v["beta"], v["epsilon"]
+    mu = sum(x) / m
+    var = sum((xi - mu) ** 2 for xi in x) / m
+    xhat = [(xi - mu) / sp.sqrt(var + eps) for xi in x]
+    f = sum(gi * (gamma * xh + beta) for gi, xh in zip(g, xhat))
+    return sp.diff(f, gamma if wrt == "gamma" else beta)
+
+
+def _batchnorm_beta_sympy(v):
+    """SymPy: f = sum_i g_i y_i with mu_B, sigma_B^2, xhat_i, y_i = gamma xhat_i + beta
+    written out for explicit x and upstream g, differentiated in beta."""
+    return _batchnorm_sympy(v, "beta")
+
+
+def _batchnorm_gamma_sympy(v):
+    """SymPy: f = sum_i g_i y_i with mu_B, sigma_B^2, xhat_i, y_i = gamma xhat_i + beta
+    written out for explicit x and upstream g, differentiated in gamma."""
+    return _batchnorm_sympy(v, "gamma")
+
+
 @definition("ucb-cs182-sp22/9.beta",
-            "torch autograd of f = sum_i (df/dy_i) y_i through y_i = gamma xhat_i + beta, in beta")
+            "torch autograd of f = sum_i (df/dy_i) y_i through y_i = gamma xhat_i + beta, in beta",
+            sympy=_batchnorm_beta_sympy)
 def batchnorm_beta(v):
     return _batchnorm_grad(v, "beta")
 
 
 @definition("ucb-cs182-sp22/9.gamma",
-            "torch autograd of f = sum_i (df/dy_i) y_i through batch norm, in gamma")
+            "torch autograd of f = sum_i (df/dy_i) y_i through batch norm, in gamma",
+            sympy=_batchnorm_gamma_sympy)
 def batchnorm_gamma(v):
     return _batchnorm_grad(v, "gamma")
 
 
 # --- 2: gradient of a one-hidden-layer ReLU network in its input ----------------------
 
+def _relu_net_sympy(v):
+    """SymPy: the gradient in x of f(x) = sum_i w_i max((A x)_i, 0) for explicit A, w, x
+    (each max differentiates to a step of its argument; compared region by region)."""
+    A, w, x = v["A"], v["w"], v["x"]
+    h = A * x
+    f = sum(w[i] * sp.Max(h[i], 0) for i in range(h.rows))
+    return sp.Matrix([sp.diff(f, xj) for xj in x])
+
+
 @definition("ucb-cs182-sp22/2",
-            "torch autograd (vmap of grad) of f(x) = w^T relu(A x) in x")
+            "torch autograd (vmap of grad) of f(x) = w^T relu(A x) in x",
+            sympy=_relu_net_sympy)
 def relu_net_input_grad(v):
     f = lambda A, w, x: w @ torch.relu(A @ x)
     return vmap(grad(f, argnums=2))(v["A"], v["w"][..., 0], v["x"][..., 0])
@@ -73,6 +109,7 @@ def relu_net_input_grad(v):
 # --- 3: the loss as a cross entropy ----------------------------------------------------
 
 def _uniform_cross_entropy_sympy(v):
+    """SymPy: H(U; p) = -sum_i U_i log p_i with U_i = 1/K and p = softmax(z), explicit z."""
     z, K = v["z"], v["K"]
     total = sum(sp.exp(zi) for zi in z)
     p = [sp.exp(zi) / total for zi in z]
@@ -92,6 +129,8 @@ def uniform_cross_entropy(v):
 # --- 7: the cosine learning-rate schedule -----------------------------------------------
 
 def _cosine_schedule_sympy(v):
+    """SymPy: the schedule a + b cos(pi i / N) of the exam's blanks, with a and b solved
+    from alpha_0 = alpha_initial and alpha_N = 0."""
     # a schedule a + b cos(pi i / N) that starts at alpha_initial and reaches 0 at i = N
     a, b = sp.symbols("a b")
     alpha0, i, N = v["alpha0"], v["i"], v["N"]
@@ -124,48 +163,72 @@ def cosine_schedule(v):
 
 # --- 10: output variance of a deep linear network at N(0, 1) initialisation -------------
 
-MC_SAMPLES = 2 ** 17      # sampled networks per (d, L)
-MC_SIGMAS = 6.0           # the Monte Carlo estimate must be within 6 standard errors
+MC_NETWORKS = 2 ** 15     # sampled nn.Linear stacks per (d, L)
+MC_SIGMAS = 5.0           # the Monte Carlo mean must be within 5 standard errors
 MC_MAX_REL_SE = 0.03      # and precise enough to mean something (standard error <= 3%)
 
 
-def _linear_net_output_variance(d: int, L: int) -> float:
-    """Var of an output unit of L + 1 linear d x d layers, weights N(0, 1), input N(0, I).
+def _linear_stack(d: int, L: int) -> torch.nn.Sequential:
+    """The exam's network without nonlinearities: L hidden layers and the output layer,
+    each torch.nn.Linear(d, d, bias=False)."""
+    return torch.nn.Sequential(*[torch.nn.Linear(d, d, bias=False, dtype=torch.float64)
+                                 for _ in range(L + 1)])
 
-    Exact second-moment forward pass: the input covariance is I (standardised input);
-    through a layer with independent weights, Cov(W h) = E[W Cov(h) W^T], computed with
-    the weights' covariance tensor E[W_ja W_kb] = delta_jk delta_ab (what
-    nn.init.normal_(std=1) draws). Cross-checked by Monte Carlo over sampled networks.
+
+def _second_moment_forward(net: torch.nn.Sequential, d: int) -> torch.Tensor:
+    """E over the N(0, 1) weights of the output covariance, by forward passes.
+
+    The input is standardised (covariance I). A layer with weights W maps a covariance
+    C to W C W^T, two forward passes of the layer itself (``layer(C)`` is C W^T, and
+    ``layer((C W^T)^T)`` is W C W^T). That is quadratic in W, so its expectation over
+    the d^2 independent N(0, 1) weights is computed exactly by the symmetric cubature
+    rule with the 2 d^2 points +-sqrt(d^2) e_k (exact for polynomials of degree <= 3).
+    Layers are independent, so the expectations compose layer by layer.
     """
-    return _variance_cached(int(d), int(L))
+    n = d * d
+    points = (torch.cat([torch.eye(n, dtype=torch.float64), -torch.eye(n, dtype=torch.float64)])
+              * n ** 0.5).reshape(2 * n, d, d)
+    cov = torch.eye(d, dtype=torch.float64)
+    for layer in net:
+        def through(W, C, layer=layer):
+            once = functional_call(layer, {"weight": W}, (C,))
+            return functional_call(layer, {"weight": W}, (once.T,))
+        cov = vmap(through, in_dims=(0, None))(points, cov).mean(dim=0)
+    return cov
+
+
+def _sampled_networks(net: torch.nn.Sequential, d: int, L: int) -> tuple[float, float]:
+    """Monte Carlo over MC_NETWORKS copies of the stack, weights drawn by
+    ``torch.nn.init.normal_(std=1)``; for each, the output variance over the
+    standardised input is exact: the network is linear, so it is the squared norm of
+    the output's rows over the input basis (forward passes of e_1..e_d)."""
+    gen = torch.Generator().manual_seed(1000 * d + L)
+    params = {}
+    for name, p in net.named_parameters():
+        w = torch.empty((MC_NETWORKS, *p.shape), dtype=torch.float64)
+        torch.nn.init.normal_(w, 0.0, 1.0, generator=gen)
+        params[name] = w
+    basis = torch.eye(d, dtype=torch.float64)
+    out = vmap(lambda p: functional_call(net, p, (basis,)))(params)   # row i: net(e_i)
+    per_network = (out ** 2).sum(dim=1).mean(dim=1)    # Var of an output unit, mean over units
+    return float(per_network.mean()), float(per_network.std() / MC_NETWORKS ** 0.5)
 
 
 @functools.lru_cache(maxsize=64)
-def _variance_cached(d: int, L: int) -> float:
-    layers = [torch.nn.Linear(d, d, bias=False, device="meta") for _ in range(L + 1)]
-    cov = torch.eye(d, dtype=torch.float64)
-    for layer in layers:
-        out_f, in_f = layer.weight.shape
-        # E[W_ja W_kb] for iid N(0, 1) entries
-        wcov = torch.einsum("jk,ab->jakb", torch.eye(out_f, dtype=torch.float64),
-                            torch.eye(in_f, dtype=torch.float64))
-        cov = torch.einsum("jakb,ab->jk", wcov, cov)
-    exact = float(cov.diagonal().mean())
-    # Monte Carlo: MC_SAMPLES networks, each with its own input, all drawn N(0, 1)
-    gen = torch.Generator().manual_seed(1000 * d + L)
-    h = torch.randn(MC_SAMPLES, d, 1, dtype=torch.float64, generator=gen)
-    for _ in layers:
-        W = torch.randn(MC_SAMPLES, d, d, dtype=torch.float64, generator=gen)
-        h = W @ h
-    stat = (h[..., 0] ** 2).mean(dim=1)      # mean square of the d outputs (their mean is 0)
-    est, se = float(stat.mean()), float(stat.std() / MC_SAMPLES ** 0.5)
+def _linear_net_output_variance(d: int, L: int) -> float:
+    net = _linear_stack(d, L)
+    exact = float(_second_moment_forward(net, d).diagonal().mean())
+    est, se = _sampled_networks(net, d, L)
     if not (abs(est - exact) <= MC_SIGMAS * se and se <= MC_MAX_REL_SE * exact):
-        raise AssertionError(f"Monte Carlo variance {est:.4g} +- {se:.2g} disagrees with the "
-                             f"second-moment forward pass {exact:.6g} at d = {d}, L = {L}")
+        raise AssertionError(f"{MC_NETWORKS} sampled networks give variance {est:.4g} +- "
+                             f"{se:.2g}, the exact second-moment forward pass {exact:.6g} "
+                             f"(d = {d}, L = {L})")
     return exact
 
 
 def _deep_linear_variance_sympy(v):
+    """SymPy (sympy.stats): one layer multiplies the variance by Var(sum_a W_a h_a) / s for
+    independent W_a ~ N(0, 1), h_a of variance s; the recurrence solved over L + 1 layers."""
     import sympy.stats as st
     d, L = v["d"], v["L"]
     s, l = sp.symbols("s l", positive=True)
@@ -180,14 +243,17 @@ def _deep_linear_variance_sympy(v):
 
 
 @definition("ucb-cs182-sp22/10",
-            "exact second-moment forward pass through L + 1 torch.nn.Linear(d, d) layers "
-            f"with N(0, 1) weights, checked against a Monte Carlo estimate over {MC_SAMPLES} "
-            f"sampled networks (within {MC_SIGMAS:g} standard errors)",
+            "forward passes of L + 1 torch.nn.Linear(d, d, bias=False) layers: the output "
+            "covariance of a standardised input pushed through each layer (W C W^T), its "
+            "expectation over N(0, 1) weights exact by a degree-3 cubature rule; checked "
+            f"against {MC_NETWORKS} stacks initialised with nn.init.normal_ (within "
+            f"{MC_SIGMAS:g} standard errors, standard error at most {MC_MAX_REL_SE:.0%})",
             sympy=_deep_linear_variance_sympy)
 def deep_linear_variance(v):
     d = v["d"]
     Ls = v["L"].reshape(-1).round().long().tolist()
-    return torch.tensor([_linear_net_output_variance(d, L) for L in Ls], dtype=torch.float64)
+    return torch.tensor([_linear_net_output_variance(int(d), L) for L in Ls],
+                        dtype=torch.float64)
 
 
 # --- 12: parameters of a 1 x 1 convolution -----------------------------------------------
@@ -203,6 +269,21 @@ def one_by_one_conv_params(v):
 
 
 DT = torch.float64
+
+
+def _tex(x: float, digits: int = 4) -> str:
+    """A number as LaTeX: 1.2e-17 -> 1.2 \times 10^{-17}."""
+    text = f"{x:.{digits}g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        return f"{mant} \\times 10^{{{int(exp)}}}"
+    return text
+
+
+def _join(items: list[str]) -> str:
+    if not items:
+        return "none"
+    return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + items[-1]
 
 
 # --- 18 and 19: modified squared-error losses ------------------------------------------
@@ -223,12 +304,12 @@ def _step_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return torch.where(per < 0.5, 0.0 * per, 0.0 * per + 1.0).sum()
 
 
-#: the exam's options: the alternative losses, as functions of (y_hat, y)
+#: the exam's options: the alternative losses (as LaTeX), as functions of (y_hat, y)
 LOSS_OPTIONS = {
-    "A": ("l(y_hat, y) + 10", lambda yh, y: _squared_error(yh, y) + 10.0),
-    "B": ("10 l(y_hat, y)", lambda yh, y: 10.0 * _squared_error(yh, y)),
-    "C": ("l(10 y_hat, 10 y)", lambda yh, y: _squared_error(10.0 * yh, 10.0 * y)),
-    "D": ("0 if l(y_hat, y) < 0.5 else 1", _step_loss),
+    "A": (r"\ell(\hat y, y) + 10", lambda yh, y: _squared_error(yh, y) + 10.0),
+    "B": (r"10\,\ell(\hat y, y)", lambda yh, y: 10.0 * _squared_error(yh, y)),
+    "C": (r"\ell(10\hat y, 10 y)", lambda yh, y: _squared_error(10.0 * yh, 10.0 * y)),
+    "D": (r"\mathbb{1}[\ell(\hat y, y) \ge 0.5]", _step_loss),
 }
 
 
@@ -252,9 +333,10 @@ def _grads(model: torch.nn.Module, loss_fn, x, y) -> torch.Tensor:
 def same_gradient() -> Settlement:
     gen = torch.Generator().manual_seed(18)
     x, y = _classifier_data(gen)
+    trials = 5
     holds = {k: True for k in LOSS_OPTIONS}
     ratios: dict[str, list[float]] = {k: [] for k in LOSS_OPTIONS}
-    for trial in range(5):
+    for trial in range(trials):
         model = torch.nn.Linear(x.shape[1], 1, dtype=DT)
         with torch.no_grad():
             for p in model.parameters():
@@ -265,26 +347,29 @@ def same_gradient() -> Settlement:
             ratios[k].append(float(g @ g0 / (g0 @ g0)))
             if not torch.allclose(g, g0, rtol=1e-12, atol=1e-12):
                 holds[k] = False
-    # the step loss: its autograd gradient is 0; a central difference agrees (l != 0.5 there)
+    # the step loss: a central difference along a random direction (l != 0.5 there)
     model = torch.nn.Linear(x.shape[1], 1, dtype=DT)
     with torch.no_grad():
         flat = torch.nn.utils.parameters_to_vector(model.parameters())
         direction = torch.randn(flat.shape, dtype=DT, generator=gen)
         fd = []
-        for h in (1e-3, -1e-3):
+        for h in (1e-7, -1e-7):
             torch.nn.utils.vector_to_parameters(flat + h * direction, model.parameters())
             fd.append(float(_step_loss(model(x), y)))
     mean = {k: sum(v) / len(v) for k, v in ratios.items()}
+    same = [f"${LOSS_OPTIONS[k][0]}$ ({k})" for k in LOSS_OPTIONS if holds[k]]
+    other = [f"${LOSS_OPTIONS[k][0]}$ ({k})" for k in LOSS_OPTIONS if not holds[k]]
     evidence = (
         "A linear classifier (torch.nn.Linear(3, 1)) on 64 separable examples with labels "
-        "+-1, l = sum of squared errors; at 5 random parameter settings torch autograd gives "
-        "the gradient of each alternative loss, compared with the gradient of l "
-        "(rtol 1e-12). Projected on grad l, the ratio is "
-        + ", ".join(f"{k}: {mean[k]:.6g}" for k in LOSS_OPTIONS)
-        + ". So only l + 10 gives the same update (a constant has zero gradient); 10 l scales "
-        "it by 10, l(10 y_hat, 10 y) = 100 l by 100, and the 0/1 step is piecewise constant "
-        f"in the parameters, so its gradient is 0 wherever it exists (a central difference "
-        f"of step 1e-3 gives {fd[0]:g} - {fd[1]:g} = {fd[0] - fd[1]:g}).")
+        r"$\pm 1$, $\ell$ the summed squared error; at "
+        f"{trials} random parameter settings torch autograd gives the gradient of each "
+        r"alternative loss, compared with $\nabla\ell$ (relative tolerance $10^{-12}$). "
+        r"Projected on $\nabla\ell$, the gradient is "
+        + ", ".join(f"${_tex(mean[k], 6)}$ times it for {k}" for k in LOSS_OPTIONS)
+        + f". A central difference of the step loss along a random direction (step "
+        f"$10^{{-7}}$) gives ${_tex(fd[0])} - {_tex(fd[1])} = {_tex(fd[0] - fd[1])}$. The "
+        f"same gradient as $\\ell$ at every setting: {_join(same)}; a different one: "
+        f"{_join(other)}.")
     return Settlement(holds, "computation", evidence,
                       {"gradient_ratio": mean, "step_loss_central_difference": fd[0] - fd[1]})
 
@@ -323,8 +408,8 @@ def can_be_optimised() -> Settlement:
         final[k] = (float(_squared_error(out, y)), float((torch.sign(out) == y).double().mean()))
         same_path[k] = float((traj - ref_traj).abs().max())
         holds[k] = final[k][0] <= best * (1 + 1e-6) + 1e-9 and final[k][1] == 1.0
-    # the step loss: no learning rate moves the parameters off their start
-    moved, d_final = 0.0, None
+    # the step loss: try learning rates from 1e-3 to 1e3
+    moved, d_final = 0.0, (0.0, 0.0)
     for lr in (1e-3, 1e-1, 1.0, 10.0, 1000.0):
         traj, model = _train(LOSS_OPTIONS["D"][1], x, y, lr, 50)
         moved = max(moved, float(traj.abs().max()))
@@ -332,19 +417,20 @@ def can_be_optimised() -> Settlement:
             out = model(x)
         d_final = (float(_squared_error(out, y)), float((torch.sign(out) == y).double().mean()))
     holds["D"] = d_final[0] <= best * (1 + 1e-6) + 1e-9 and d_final[1] == 1.0
+    final["D"] = d_final
+    rows = [f"{k} (${LOSS_OPTIONS[k][0]}$, learning rate ${_tex(lrs[k])}$): squared error "
+            f"${_tex(final[k][0], 6)}$, accuracy {final[k][1]:.0%}, largest parameter "
+            f"difference from the run on $\\ell$ ${_tex(same_path[k], 2)}$"
+            for k in ("A", "B", "C")]
     evidence = (
         f"Gradient descent (torch.optim.SGD, {steps} full-batch steps from zero weights) on a "
-        f"separable 64-example problem, labels +-1, linear classifier. The least-squares "
-        f"minimum of l is {best:.6g}. With lr = {base_lr:.4g} for l + 10, lr/10 for 10 l and "
-        f"lr/100 for l(10 y_hat, 10 y) = 100 l, the three runs follow the same path as "
-        f"training l itself (largest parameter difference "
-        + ", ".join(f"{k}: {same_path[k]:.1e}" for k in same_path)
-        + ") and end at squared error "
-        + ", ".join(f"{k}: {final[k][0]:.6g} (accuracy {final[k][1]:.0%})" for k in final)
-        + ": positive rescaling and shifting keep the minimisers, and the learning rate "
-        "absorbs the scale. The 0/1 step loss has gradient 0 wherever it is differentiable: "
-        f"at learning rates 1e-3 to 1e3 the parameters never leave 0 (largest move {moved:g}), "
-        f"leaving squared error {d_final[0]:g}, accuracy {d_final[1]:.0%}.")
+        r"separable 64-example problem with labels $\pm 1$ and a linear classifier; the "
+        f"least-squares minimum of $\\ell$ is ${_tex(best, 6)}$. " + "; ".join(rows)
+        + f". The step loss (D) at learning rates $10^{{-3}}$ to $10^{{3}}$ for 50 steps: the "
+        f"largest parameter move is ${_tex(moved)}$, leaving squared error "
+        f"${_tex(d_final[0], 6)}$ and accuracy {d_final[1]:.0%}. Reaching the minimum with "
+        f"full accuracy: {_join([k for k in holds if holds[k]])}; not: "
+        f"{_join([k for k in holds if not holds[k]])}.")
     return Settlement(holds, "computation", evidence,
                       {"least_squares_minimum": best, "final": final,
                        "path_difference": same_path, "step_loss_largest_move": moved})
@@ -385,7 +471,7 @@ def leaky_relu_variance() -> Settlement:
             v0 = _output_variance(wx, b, 1.0, ratio, 0.0)
             sw, sb = 1 / math.sqrt(v0), ratio / math.sqrt(v0)   # ReLU output variance 1
             relu_var = _output_variance(wx, b, sw, sb, 0.0)
-            leaky = lambda u, v: _output_variance(wx, b, sw * u, sb * v, slope)
+            leaky = lambda u, v: _output_variance(wx, b, sw * u, sb * v, slope)  # noqa: E731
             base = leaky(1.0, 1.0)
             # A: increase both; B: keep sigma_W, increase sigma_b (grids up to 10x)
             min_a = min(leaky(u, v) for u in up[1:] for v in up[1:])
@@ -393,7 +479,7 @@ def leaky_relu_variance() -> Settlement:
             # C: keep sigma_W, decrease sigma_b: variance 1 is reachable iff it is crossed
             c_vals = [leaky(1.0, v) for v in down[:-1]]
             c_ok = min(c_vals) <= 1.0
-            # D: decrease both by the same factor: the output scales with it (homogeneity)
+            # D: decrease both by the same factor
             lam = 1 / math.sqrt(base)
             d_var = leaky(lam, lam)
             found["A"] |= min_a <= 1.0
@@ -402,26 +488,27 @@ def leaky_relu_variance() -> Settlement:
             found["D"] |= abs(d_var - 1.0) < 1e-9 and lam < 1
             rows.append((n, ratio, relu_var, base, min_a, min_b, min(c_vals), lam, d_var))
     holds = found
+
     def span(k: int) -> str:
         vals = [r[k] for r in rows]
-        return f"{min(vals):.3f} to {max(vals):.3f}"
+        return f"${min(vals):.3f}$ to ${max(vals):.3f}$"
     c_reach = sum(r[6] <= 1.0 for r in rows)
-    table = (f"Over the {len(rows)} settings: leaky ReLU variance {span(3)} (ReLU {span(2)}); "
-             f"the smallest variance reachable under A is {span(4)} and under B {span(5)}, "
-             f"never 1; under C variance 1 is crossed in {c_reach} of {len(rows)} settings "
-             f"(smallest {span(6)}); D, with factor {span(7)}, gives {span(8)}. Every "
-             f"setting's figures are in the settlement's details")
+    reach = lambda ok: "reaches 1 in some setting" if ok else "never reaches 1"  # noqa: E731
     evidence = (
-        f"One output unit of ReLU(W x + b), sampled with torch over {SAMPLES} independent draws of "
-        "x ~ N(0, I_n), W_ij ~ N(0, sigma_W^2), b ~ N(0, sigma_b^2) (common random numbers "
-        "across settings), for n = 1, 4, 16 inputs and three ratios sigma_b/sigma_W, each "
-        "rescaled so the ReLU output variance is 1. Swapping in F.leaky_relu(., 0.2) raises "
-        "the variance (the negative half now contributes), so the pre-activation scale must "
-        "shrink. Increasing sigma_W and sigma_b (grid of multipliers up to 10) or only "
-        "sigma_b never brings it back to 1; keeping sigma_W and lowering sigma_b reaches 1 "
-        "when the bias carries enough of the variance (so it may work); lowering both by "
-        "1/sqrt(variance) gives exactly 1, since leaky ReLU is positively homogeneous. "
-        + table + ".")
+        f"One output unit of $\\mathrm{{ReLU}}(Wx + b)$, sampled with torch over {SAMPLES} "
+        r"independent draws of $x \sim N(0, I_n)$, $W_{ij} \sim N(0, \sigma_W^2)$, "
+        r"$b \sim N(0, \sigma_b^2)$ (common random numbers across settings), for $n = 1, 4, "
+        r"16$ inputs and $\sigma_b/\sigma_W = 0.25, 1, 4$, each rescaled so that the ReLU "
+        f"output variance is 1 (measured: {span(2)}). With F.leaky_relu(., {slope}) instead "
+        f"the variance is {span(3)}. A (both multiplied by 1 to 10): the smallest variance "
+        f"is {span(4)}, so it {reach(holds['A'])}. B (only $\\sigma_b$ up to 10 times): "
+        f"{span(5)}, {reach(holds['B'])}. C (only $\\sigma_b$ lowered, multipliers 0 to "
+        f"0.95): variance 1 is crossed in {c_reach} of {len(rows)} settings (smallest "
+        f"{span(6)}). D (both multiplied by $1/\\sqrt{{\\mathrm{{variance}}}}$, factor "
+        f"{span(7)}): the variance becomes {span(8)}. May keep the variance at 1: "
+        f"{_join([k for k in holds if holds[k]])}; cannot: "
+        f"{_join([k for k in holds if not holds[k]])}. Every setting's figures are in the "
+        "settlement's details.")
     return Settlement(holds, "computation", evidence, {"rows": rows})
 
 
@@ -432,6 +519,7 @@ def _gelu(x: torch.Tensor) -> torch.Tensor:
 
 
 ACTIVATIONS = {"ReLU": torch.relu, "GELU": _gelu, "sigmoid": torch.sigmoid}
+TEX_NAMES = {"ReLU": r"\mathrm{ReLU}", "GELU": r"\mathrm{GELU}", "sigmoid": r"\sigma"}
 
 
 def _derivative(f, x: torch.Tensor) -> torch.Tensor:
@@ -459,25 +547,32 @@ def activation_properties() -> Settlement:
     holds: dict[str, bool] = {}
     notes: list[str] = []
     for name, f in ACTIVATIONS.items():
+        tn = TEX_NAMES[name]
         # convexity: midpoint inequality f((a+b)/2) <= (f(a)+f(b))/2 on all pairs of a grid
         a, b = torch.meshgrid(coarse, coarse, indexing="ij")
         gap = f((a + b) / 2) - (f(a) + f(b)) / 2
         worst = int(torch.argmax(gap))
         convex = float(gap.max()) <= 1e-12
         holds[f"{name} convex"] = convex
-        if not convex:
-            notes.append(f"{name} is not convex: at x1 = {float(a.flatten()[worst]):g}, "
-                         f"x2 = {float(b.flatten()[worst]):g}, t = 1/2 the midpoint value "
-                         f"exceeds the chord by {float(gap.max()):.4g}")
+        if convex:
+            notes.append(f"${tn}$ meets the midpoint inequality on every pair (largest excess "
+                         f"${_tex(float(gap.max()), 2)}$)")
+        else:
+            notes.append(f"${tn}$ is not convex: at $x_1 = {_tex(float(a.flatten()[worst]))}$, "
+                         f"$x_2 = {_tex(float(b.flatten()[worst]))}$ the midpoint value "
+                         f"exceeds the chord by ${_tex(float(gap.max()))}$")
         # monotonicity: no decrease between neighbouring points of a fine grid
         vals = f(grid)
         drops = vals[1:] - vals[:-1]
         k = int(torch.argmin(drops))
         mono = float(drops.min()) >= 0
         holds[f"{name} monotone"] = mono
-        if not mono:
-            notes.append(f"{name} is not monotone: f({float(grid[k]):g}) = {float(vals[k]):.6g} "
-                         f"> f({float(grid[k + 1]):g}) = {float(vals[k + 1]):.6g}")
+        if mono:
+            notes.append(f"${tn}$ never decreases between neighbouring grid points")
+        else:
+            notes.append(f"${tn}$ is not monotone: ${tn}({_tex(float(grid[k]))}) = "
+                         f"{_tex(float(vals[k]), 6)} > {tn}({_tex(float(grid[k + 1]))}) = "
+                         f"{_tex(float(vals[k + 1]), 6)}$")
         # zero gradient: torch autograd derivative on the grid, then a root where it changes sign
         der = _derivative(f, grid)
         zero = bool((der == 0).any())
@@ -487,16 +582,15 @@ def activation_properties() -> Settlement:
                            float(grid[j]), float(grid[j + 1]))
             g_root = float(_derivative(f, torch.tensor([root], dtype=DT))[0])
             zero = abs(g_root) < 1e-12
-            notes.append(f"{name}'({root:.10f}) = {g_root:.1e} (autograd, root by bisection)")
+            notes.append(f"${tn}'({root:.10f}) = {_tex(g_root, 2)}$ (autograd, root by bisection)")
         elif zero:
             x0 = float(grid[int(torch.nonzero(der == 0)[0])])
-            notes.append(f"{name}'({x0:g}) = 0 (autograd)")
+            notes.append(f"${tn}'({_tex(x0)}) = 0$ (autograd)")
         else:
-            notes.append(f"{name}' > 0 everywhere: autograd's minimum on [-8, 8] is "
-                         f"{float(der.min()):.3g} > 0, and sigma' = sigma (1 - sigma) > 0 for "
-                         f"every real x since 0 < sigma < 1")
+            notes.append(f"${tn}'$ has no zero: autograd's smallest value on $[-8, 8]$ is "
+                         f"${_tex(float(der.min()), 3)}$ and it never changes sign")
         holds[f"{name} zero gradient"] = zero
-        # invertibility (injectivity): two inputs with the same output, or a strict increase
+        # invertibility (one-to-one): two inputs with the same output, or a strict increase
         if name == "ReLU":
             pair = (-1.0, -2.0)
         elif name == "GELU":
@@ -510,19 +604,25 @@ def activation_properties() -> Settlement:
         if pair is not None:
             y1, y2 = (float(f(torch.tensor(p, dtype=DT))) for p in pair)
             inj = not abs(y1 - y2) < 1e-12
-            notes.append(f"{name} is not invertible: f({pair[0]:.10g}) = {y1:.10g} and "
-                         f"f({pair[1]:g}) = {y2:.10g}")
+            notes.append(f"${tn}({pair[0]:.10g}) = {y1:.10g}$ and ${tn}({pair[1]:g}) = "
+                         f"{y2:.10g}$")
         else:
             strict = bool((drops > 0).all())
             back = float((torch.logit(f(grid)) - grid).abs().max())
             inj = strict and back < 1e-8
-            notes.append(f"{name} is strictly increasing (sigma' > 0), so invertible onto "
-                         f"(0, 1): torch.logit(sigmoid(x)) recovers x on [-8, 8] to {back:.1e}")
+            notes.append(f"${tn}$ strictly increases on the grid "
+                         f"({'yes' if strict else 'no'}), and torch.logit recovers $x$ from "
+                         f"${tn}(x)$ on $[-8, 8]$ to ${_tex(back, 2)}$")
         holds[f"{name} invertible"] = inj
+    verdicts = []
+    for name in ACTIVATIONS:
+        props = [p for p in ("convex", "monotone", "invertible", "zero gradient")
+                 if holds[f"{name} {p}"]]
+        verdicts.append(f"{name}: {_join(props)}")
     evidence = (
-        "Computed with torch in float64 (torch.relu, F.gelu in its exact form x Phi(x), "
-        "torch.sigmoid): convexity by the midpoint inequality over all pairs of a 321-point "
-        "grid on [-8, 8] (ReLU = max(0, x) is a maximum of linear functions, hence convex), "
-        "monotonicity on a 3201-point grid, derivatives by autograd. "
-        + "; ".join(notes) + ". Invertible is read as one-to-one (invertible onto the range).")
+        "Computed with torch in float64 (torch.relu, F.gelu in its exact form "
+        r"$x\Phi(x)$, torch.sigmoid): convexity by the midpoint inequality over all pairs of "
+        r"a 321-point grid on $[-8, 8]$, monotonicity on a 3201-point grid, derivatives by "
+        "autograd, invertibility read as one-to-one (onto the range). " + "; ".join(notes)
+        + ". Properties found: " + "; ".join(verdicts) + ".")
     return Settlement(holds, "computation", evidence, {"notes": notes})

@@ -11,6 +11,7 @@ unknown keys and missing ones with the file, the question id and the key.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import tomllib
@@ -21,9 +22,10 @@ from typing import Any, Sequence
 from ..errors import BankError, UnknownQuestion
 from ..notation.declare import DeclarationError, make_context, spec
 from ..notation.symbols import Context, SymbolSpec
-from .registry import Definition, Settlement, definition_of, settler_of
+from .registry import Definition, Settlement, Use, definition_of, settler_of
 
 ANSWER_KINDS = ("expression", "equation", "tuple", "count", "shape")
+PART_KINDS = ("expression", "count")     # the kinds a tuple question's part may have
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Question:
     verify: str = ""
     file: str = ""
     code: str = ""      # the exam's .py beside its TOML, or ""
+    uses: tuple[Use, ...] = field(default=(), repr=False, compare=False)  # the exam's names
 
     @functools.cached_property
     def context(self) -> Context:
@@ -88,7 +91,18 @@ class Question:
         """The question's definition from its exam's code (imported on first use)."""
         if not self.definition:
             return None
-        return definition_of(self.code, self.definition, question=self.id, file=self.file)
+        return definition_of(self.code, self.definition, question=self.id, file=self.file,
+                             uses=self.uses)
+
+
+@dataclass(frozen=True)
+class Erratum:
+    """A declared disagreement with the printed key: on these options (or the one
+    truth value) the key says ``key`` and derive finds ``ours``, for the reason ``why``."""
+
+    key: Any
+    ours: Any
+    why: str
 
 
 @dataclass(frozen=True)
@@ -103,10 +117,14 @@ class Claim:
     note: str = ""
     file: str = ""
     code: str = ""
+    expect: Any = None                # what the settler must find: a bool, or one per option
+    erratum: "Erratum | None" = None  # where the printed key is wrong, declared
+    uses: tuple[Use, ...] = field(default=(), repr=False, compare=False)  # the exam's names
 
     def settler(self):
         """The settler from the exam's code (imported on first use)."""
-        return settler_of(self.code, self.settle, claim=self.id, file=self.file)
+        return settler_of(self.code, self.settle, claim=self.id, file=self.file,
+                          uses=self.uses)
 
     def settle_now(self) -> Settlement:
         return self.settler()()
@@ -164,7 +182,8 @@ _Q_KEYS = _Q_REQUIRED | {"reference", "symbols", "asked", "points", "definition"
                          "verify"}
 _FORM_KEYS = {"latex", "label", "misconception", "feedback", "reason", "note"}
 _PART_KEYS = {"name", "reference", "asked", "kind"}
-_CLAIM_KEYS = {"id", "statement", "settle", "exam_key", "note"}
+_CLAIM_KEYS = {"id", "statement", "settle", "exam_key", "note", "expect", "erratum"}
+_ERRATUM_KEYS = {"key", "ours", "why"}
 
 
 def builtin_dir() -> Path:
@@ -211,6 +230,11 @@ def load_dirs(dirs: tuple[str, ...]) -> Bank:
         if not root.is_dir():
             raise BankError("not a folder", file=d)
         for path in sorted(root.glob("*.toml")):
+            # the file is named after its exam: a second copy is reported as such, before
+            # anything else in it (a copy without its .py beside it, say)
+            if path.stem in bank.exams:
+                raise BankError(f"exam {path.stem!r} is defined twice: here and in "
+                                f"{bank.exams[path.stem].file}", file=str(path), key="exam")
             exam = load_exam(path)
             if exam.id in bank.exams:
                 raise BankError(f"exam {exam.id!r} is defined twice: here and in "
@@ -240,6 +264,15 @@ def load_exam(path: Path) -> Exam:
             raise BankError("duplicate id", file=f, question=q.id, key="id")
         seen.add(q.id)
     claims = tuple(_claim(c, exam_id, f, code) for c in data.get("claim", []))
+    # every name the TOML gives the exam's code; checked when that code is first imported
+    uses = tuple(Use("definition", q.definition, q.id, f) for q in questions if q.definition) \
+        + tuple(Use("settle", c.settle, c.id, f) for c in claims)
+    if uses and not code:
+        raise BankError(f"{uses[0].what} {uses[0].name!r} is named, but there is no "
+                        f"{code_path.name} beside the TOML", file=f, question=uses[0].entry,
+                        key=uses[0].what)
+    questions = tuple(dataclasses.replace(q, uses=uses) for q in questions)
+    claims = tuple(dataclasses.replace(c, uses=uses) for c in claims)
     return Exam(exam_id, data["title"], data.get("source", ""), data.get("key", ""),
                 questions, claims, _strs(data.get("errata", []), f, exam_id, "errata"),
                 f, code)
@@ -289,6 +322,9 @@ def _question(d: dict, exam: str, f: str, code: str) -> Question:
     parts = []
     for k, p in enumerate(d.get("parts", [])):
         _keys(p, _PART_KEYS, {"name", "reference"}, f, qid, f"parts[{k}].")
+        if p.get("kind", "expression") not in PART_KINDS:
+            raise BankError(f"unknown part kind {p['kind']!r} (known: {', '.join(PART_KINDS)})",
+                            file=f, question=qid, key=f"parts[{k}].kind")
         parts.append(Part(p["name"], p["reference"],
                           _strs(p.get("asked", []), f, qid, f"parts[{k}].asked"),
                           p.get("kind", "expression")))
@@ -296,6 +332,9 @@ def _question(d: dict, exam: str, f: str, code: str) -> Question:
         raise BankError("a tuple question needs parts", file=f, question=qid, key="parts")
     if kind != "tuple" and "reference" not in d:
         raise BankError("missing", file=f, question=qid, key="reference")
+    if "definition" in d and (not isinstance(d["definition"], str) or not d["definition"]):
+        raise BankError("expected the name of a definition in the exam's .py", file=f,
+                        question=qid, key="definition")
     if kind == "equation" and "target" not in d:
         raise BankError("an equation question names the target it solves for", file=f,
                         question=qid, key="target")
@@ -321,5 +360,71 @@ def _question(d: dict, exam: str, f: str, code: str) -> Question:
 def _claim(d: dict, exam: str, f: str, code: str) -> Claim:
     cid = d.get("id", "?")
     _keys(d, _CLAIM_KEYS, {"id", "statement", "settle"}, f, cid, "")
-    return Claim(cid, exam, d["statement"].strip(), d["settle"], d.get("exam_key"),
-                 d.get("note", ""), f, code)
+    if not isinstance(d["settle"], str) or not d["settle"]:
+        raise BankError("expected the name of a settler in the exam's .py", file=f,
+                        question=cid, key="settle")
+    key = _outcome(d["exam_key"], f, cid, "exam_key") if "exam_key" in d else None
+    erratum = None
+    if "erratum" in d:
+        e = d["erratum"]
+        _keys(e, _ERRATUM_KEYS, _ERRATUM_KEYS, f, cid, "erratum.")
+        if key is None:
+            raise BankError("an erratum corrects the printed key: give exam_key too", file=f,
+                            question=cid, key="erratum")
+        erratum = Erratum(_outcome(e["key"], f, cid, "erratum.key"),
+                          _outcome(e["ours"], f, cid, "erratum.ours"), str(e["why"]).strip())
+        _check_erratum(erratum, key, f, cid)
+    # what the settler must find: stated, or the printed key with the declared erratum
+    from_key = None if key is None else _corrected(key, erratum)
+    if "expect" in d:
+        expect = _outcome(d["expect"], f, cid, "expect")
+        if from_key is not None and expect != from_key:
+            corrected = " with its erratum" if erratum else ""
+            raise BankError(f"expect = {expect!r} but the printed key{corrected} "
+                            f"says {from_key!r}: declare where the key is wrong with "
+                            f"erratum = {{ key = ..., ours = ..., why = \"...\" }}", file=f,
+                            question=cid, key="expect")
+    elif from_key is not None:
+        expect = from_key
+    else:
+        raise BankError("a claim states the outcome it expects (expect = true/false, or a "
+                        "table of them), from the printed key (exam_key) or the author's "
+                        "working", file=f, question=cid, key="expect")
+    return Claim(cid, exam, d["statement"].strip(), d["settle"], key, d.get("note", ""), f,
+                 code, expect=expect, erratum=erratum)
+
+
+def _outcome(v: Any, f: str, cid: str, key: str) -> bool | dict[str, bool]:
+    """A claim's outcome: one truth value, or a table of them (one per option)."""
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, dict) and v and all(isinstance(x, bool) for x in v.values()):
+        return dict(v)
+    raise BankError("expected true/false or a table of them (one per option)", file=f,
+                    question=cid, key=key)
+
+
+def _check_erratum(e: Erratum, key: Any, f: str, cid: str) -> None:
+    """The erratum quotes the key where it disagrees, and says something else there."""
+    if isinstance(key, bool):
+        if e.key != key or not isinstance(e.ours, bool) or e.ours == key:
+            raise BankError(f"the erratum must quote the key (key = {str(key).lower()}) and "
+                            f"give the other value (ours = {str(not key).lower()})", file=f,
+                            question=cid, key="erratum")
+        return
+    if not isinstance(e.key, dict) or not isinstance(e.ours, dict) or set(e.key) != set(e.ours):
+        raise BankError("the erratum's key and ours are tables over the same options", file=f,
+                        question=cid, key="erratum")
+    for option, value in e.key.items():
+        if option not in key or key[option] != value:
+            raise BankError(f"the erratum quotes option {option!r} as {value}, but exam_key "
+                            f"says {key.get(option)}", file=f, question=cid, key="erratum.key")
+        if e.ours[option] == value:
+            raise BankError(f"the erratum gives option {option!r} the key's own value",
+                            file=f, question=cid, key="erratum.ours")
+
+
+def _corrected(key: Any, e: Erratum | None) -> Any:
+    if e is None:
+        return key
+    return e.ours if isinstance(key, bool) else {**key, **e.ours}

@@ -12,10 +12,13 @@ registers what the exam needs to compute with the public decorators::
     def claim3() -> Settlement: ...
 
 The decorators mark the function and, while an exam's file is being imported, add it
-to that file's collection; nothing is registered globally. The file is imported by path (like pytest's ``conftest.py``) the first time one of its names is
-needed, never while a bank loads, and its marked functions are collected into an
-:class:`ExamCode`. An error in the file becomes a :class:`~derive.errors.BankError`
-naming the file and the line.
+to that file's collection; nothing is registered globally. The file is imported by path
+(like pytest's ``conftest.py``) the first time one of its names is needed, never while a
+bank loads, and its marked functions are collected into an :class:`ExamCode`. An error
+in the file becomes a :class:`~derive.errors.BankError` naming the file and the line;
+the first time the code serves its exam, every ``definition``/``settle`` name the
+exam's TOML uses must be registered in it (a BankError naming the TOML file, the
+question and the key otherwise).
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..errors import BankError
 
@@ -40,15 +43,30 @@ class Definition:
     name (scalars ``(B, 1, 1)``, vectors ``(B, n, 1)``, matrices ``(B, r, c)``, dims
     as ``int``) and returns what the answer should equal, computed the way a
     framework would: autograd of the function or loss, a forward pass, a module's
-    parameter count. ``sympy(v)`` re-derives the answer symbolically from
-    explicit, instantiated values (dims are small integers, vectors explicit SymPy
-    matrices), so ``derive validate`` checks the stored closed form three ways.
+    parameter count. ``sympy(v)`` re-derives the answer symbolically from the same
+    definition, with explicit, instantiated values (dims are small integers, vectors
+    explicit SymPy matrices, indices integers), so ``derive validate`` checks the
+    stored closed form three ways; it is required for every question that is not a
+    plain count or shape. ``dims`` optionally lists the dimension sizes to
+    instantiate at (``[{"n": 3, "d": 2}, ...]``) where the default, every dim at 2
+    and then at 3, does not fit the question (a least-squares problem needs n > d).
     """
 
     name: str
     describe: str
     torch: Callable[[dict[str, Any]], Any]
     sympy: Callable[[dict[str, Any]], Any] | None = None
+    dims: tuple[dict[str, int], ...] | None = None
+
+    @property
+    def derivation(self) -> str:
+        """What ``sympy`` does, in a sentence: the first paragraph of its docstring."""
+        if self.sympy is None:
+            return ""
+        doc = (getattr(self.sympy, "__doc__", None) or "").strip()
+        if not doc:
+            return f"SymPy: {getattr(self.sympy, '__name__', 'derivation')}"
+        return " ".join(doc.split("\n\n")[0].split())
 
 
 @dataclass(frozen=True)
@@ -60,15 +78,38 @@ class Settlement:
     evidence: str                   # one paragraph a reader can check, built from the numbers
     details: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # numpy and torch booleans become Python ones; anything else is a settler's bug
+        def truth(v: Any) -> bool:
+            if isinstance(v, bool):
+                return v
+            if type(v).__name__ in ("bool_", "bool") or (hasattr(v, "item") and
+                                                         isinstance(v.item(), bool)):
+                return bool(v)
+            raise TypeError(f"Settlement.holds: expected a truth value, got {v!r}")
+        holds = {str(k): truth(v) for k, v in self.holds.items()} \
+            if isinstance(self.holds, dict) else truth(self.holds)
+        object.__setattr__(self, "holds", holds)
 
-def definition(name: str, describe: str, *, sympy: Callable | None = None):
+
+def definition(name: str, describe: str, *, sympy: Callable | None = None,
+               dims: Sequence[dict[str, int]] | None = None):
     """Mark ``fn(values) -> tensor`` as the torch ground truth of bank entry ``name``
-    (the question's ``definition = "..."``), with an optional SymPy derivation."""
+    (the question's ``definition = "..."``), with its SymPy derivation ``sympy(values)``
+    (required by ``derive validate`` unless the question is a count or a shape; the
+    first paragraph of its docstring is shown in the report) and, optionally, the dims to
+    instantiate that derivation at."""
     if not isinstance(name, str) or not name:
         raise TypeError("definition(name, describe): name is the bank's definition name")
+    if sympy is not None and not callable(sympy):
+        raise TypeError(f"definition({name!r}): sympy= must be a function of the values")
+    if dims is not None and (not dims or not all(
+            isinstance(d, dict) and all(isinstance(k, str) and isinstance(v, int) and v > 0
+                                        for k, v in d.items()) for d in dims)):
+        raise TypeError(f"definition({name!r}): dims= is a list of {{dim name: size}} tables")
 
     def mark(fn: Callable) -> Callable:
-        d = Definition(name, describe, fn, sympy)
+        d = Definition(name, describe, fn, sympy, tuple(dict(x) for x in dims) if dims else None)
         try:
             setattr(fn, _MARK, ("definition", d))
         except (AttributeError, TypeError):
@@ -149,11 +190,14 @@ def _import(p: Path) -> ExamCode:
         collected = _collecting
     except Exception as exc:
         sys.modules.pop(name, None)
-        if isinstance(exc, BankError):
-            raise BankError(exc.message, file=str(p)) from exc
         line = _line_in(exc, p)
-        where = f" (line {line})" if line else ""
-        raise BankError(f"the exam's code raised {type(exc).__name__}: {exc}{where}",
+        at = f"line {line}: " if line else ""
+        if isinstance(exc, BankError):
+            raise BankError(at + exc.message, file=str(p)) from exc
+        if isinstance(exc, SyntaxError):
+            raise BankError(f"{at}the exam's code is not valid Python: {exc.msg}",
+                            file=str(p)) from exc
+        raise BankError(f"{at}importing the exam's code raised {type(exc).__name__}: {exc}",
                         file=str(p)) from exc
     finally:
         _collecting = None
@@ -171,31 +215,59 @@ def _line_in(exc: BaseException, p: Path) -> int | None:
     return None
 
 
-def definition_of(code_file: str, name: str, *, question: str = "",
-                  file: str = "?") -> Definition:
-    """The definition ``name`` in an exam's code file, or a BankError saying what is there."""
-    if not code_file:
-        raise BankError(f"definition {name!r} is named, but the exam has no .py file beside "
-                        f"its TOML", file=file, question=question or None, key="definition")
-    code = load_code(code_file)
-    try:
-        return code.definitions[name]
-    except KeyError:
-        known = ", ".join(sorted(code.definitions)) or "none"
-        raise BankError(f"no definition named {name!r} in the exam's code (it has: {known})",
-                        file=code_file, question=question or None, key="definition") from None
+@dataclass(frozen=True)
+class Use:
+    """One name an exam's TOML uses: ``what`` is ``definition`` or ``settle``."""
+
+    what: str
+    name: str
+    entry: str      # the question or claim id
+    file: str       # the TOML file
 
 
-def settler_of(code_file: str, name: str, *, claim: str = "",
-               file: str = "?") -> Callable[[], Settlement]:
-    """The settler ``name`` in an exam's code file, or a BankError saying what is there."""
-    if not code_file:
-        raise BankError(f"settler {name!r} is named, but the exam has no .py file beside its "
-                        f"TOML", file=file, question=claim or None, key="settle")
+_checked: set[tuple[str, float, tuple[Use, ...]]] = set()
+
+
+def exam_code(code_file: str, uses: Sequence[Use] = (), *, file: str = "?",
+              entry: str = "") -> ExamCode:
+    """An exam's code, imported on first use, with every name its TOML uses checked.
+
+    The first time the code serves an exam, each ``definition``/``settle`` name in
+    ``uses`` must be registered in it; a missing one is a BankError naming the TOML
+    file, the question or claim, and the key (and what the code does register).
+    """
+    if not code_file:  # the loader refuses such a bank; this guards direct callers
+        u = uses[0] if uses else Use("definition", "?", entry, file)
+        raise BankError(f"{u.what} {u.name!r} is named, but the exam has no .py file beside "
+                        f"its TOML", file=u.file, question=u.entry or None, key=u.what)
     code = load_code(code_file)
-    try:
-        return code.settlers[name]
-    except KeyError:
-        known = ", ".join(sorted(code.settlers)) or "none"
-        raise BankError(f"no settler named {name!r} in the exam's code (it has: {known})",
-                        file=code_file, question=claim or None, key="settle") from None
+    key = (code.file, Path(code.file).stat().st_mtime, tuple(uses))
+    if key not in _checked:
+        tables = {"definition": code.definitions, "settle": code.settlers}
+        for u in uses:
+            table = tables[u.what]
+            if u.name not in table:
+                known = ", ".join(sorted(table)) or "none"
+                noun = "definition" if u.what == "definition" else "settler"
+                raise BankError(f"no {noun} named {u.name!r} in {code.file} (it registers: "
+                                f"{known})", file=u.file, question=u.entry, key=u.what)
+        _checked.add(key)
+    return code
+
+
+def definition_of(code_file: str, name: str, *, question: str = "", file: str = "?",
+                  uses: Sequence[Use] = ()) -> Definition:
+    """The definition ``name`` in an exam's code file (every name in ``uses`` checked)."""
+    own = Use("definition", name, question, file)
+    code = exam_code(code_file, tuple(uses) if own in uses else (*uses, own), file=file,
+                     entry=question)
+    return code.definitions[name]
+
+
+def settler_of(code_file: str, name: str, *, claim: str = "", file: str = "?",
+               uses: Sequence[Use] = ()) -> Callable[[], Settlement]:
+    """The settler ``name`` in an exam's code file (every name in ``uses`` checked)."""
+    own = Use("settle", name, claim, file)
+    code = exam_code(code_file, tuple(uses) if own in uses else (*uses, own), file=file,
+                     entry=claim)
+    return code.settlers[name]

@@ -3,16 +3,19 @@
 For every question:
 
 1. **closed form vs definition, symbolically**: the stored reference,
-   instantiated at small dimensions, against the definition's SymPy derivation
-   (where the definition has one);
+   instantiated at small dimensions (and every value of an index), against the
+   definition's SymPy derivation. Required for every question that is not a plain
+   count or shape: a question without one fails. Piecewise answers are compared
+   region by region between their kinks (:mod:`.regions`);
 2. **closed form vs torch**: the reference against the definition's torch
    computation (autograd, a forward pass, a module's parameter count) at random
    points inside the declared domains;
 3. **the forms**: every accepted form must be judged equivalent and every known
    wrong answer not equivalent, with the expected reason code.
 
-Tier-2 claims are settled (proof or counterexample) and compared with the
-exam's key. The result is a list of records, used by the CLI's table, by the
+Tier-2 claims are settled (proof, counterexample or computation) and compared with
+the outcome the bank expects (``expect``, or the printed key corrected by a declared
+``erratum``); a disagreement fails. The result is a list of records, used by the CLI's table, by the
 solution PDFs' verification record, and by the test suite.
 """
 from __future__ import annotations
@@ -30,9 +33,10 @@ import sympy as sp
 from ..bank.loader import Bank, Claim, Question
 from ..errors import DeriveError
 from ..judge.check import Options, check_question, reference, target_solution
-from ..judge.symbolic import INSTANCE_DIMS, Proof, explicit, instantiate
+from ..judge.symbolic import INSTANCE_DIMS, explicit, instantiate
 from ..notation.derived import expand_derived
 from ..judge.verdict import Status
+from .regions import equal_by_regions, has_kinks
 
 EXACT_KINDS = ("count", "shape")
 
@@ -94,6 +98,8 @@ class ClaimRecord:
     agrees_with_key: bool | None
     details: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    expect: Any = None                       # what the bank expects the settler to find
+    erratum: dict[str, Any] | None = None    # the declared erratum, when the key is wrong
 
 
 @dataclass
@@ -212,17 +218,20 @@ def _check_reference(q: Question, opts: Options, rec: Record) -> None:
             ref = target_solution(q)
         else:
             ref = reference(q, part)
-        # symbolic: the reference against the definition's own derivation
-        if d is not None and d.sympy is not None:
-            proof = _symbolic_vs_definition(q, ref, d, part)
-            rec.symbolic[part or "value"] = {"result": proof.result, "method": proof.method}
-            if proof.result is not True:
-                rec.problems.append(f"{label}reference vs the definition's SymPy derivation: "
-                                    f"{proof.method}")
+        # symbolic: the reference against the definition's own derivation (required)
+        if d is None or d.sympy is None:
+            why = ("no definition" if d is None else
+                   f"the definition {q.definition!r} has no SymPy derivation (sympy=)")
+            rec.symbolic[part or "value"] = {"result": None, "method": why}
+            rec.problems.append(f"{label}{why}: every question that is not a count or a "
+                                f"shape needs one, so that its reference is derived from "
+                                f"its definition")
         else:
-            rec.symbolic[part or "value"] = {
-                "result": None, "method": "no symbolic derivation in the definition" if d else
-                "no definition: checked through its accepted and rejected forms"}
+            entry = _symbolic_vs_definition(q, ref, d, part)
+            rec.symbolic[part or "value"] = entry
+            if entry["result"] is not True:
+                rec.problems.append(f"{label}reference vs the definition's SymPy derivation: "
+                                    f"{entry['method']}")
         if d is None:
             continue
         run = compare(q, ref, [ref], seed=opts.seed, device=opts.device, part=part,
@@ -257,45 +266,229 @@ def _check_exact_reference(q: Question, d: Any, rec: Record) -> None:
         rec.problems.append(f"reference {want} but the torch computation gives {got}")
 
 
-def _symbolic_vs_definition(q: Question, ref: Any, d: Any, part: str) -> Proof:
+#: a derived expression longer than this (as LaTeX) is summarised in the report
+LATEX_LIMIT = 1500
+
+
+def _symbolic_vs_definition(q: Question, ref: Any, d: Any, part: str) -> dict[str, Any]:
+    """The reference against ``d.sympy`` at every instance: each dims setting (2 and 3
+    by default, or the definition's own ``dims``) and each value of every index.
+
+    Returns the report's entry: ``result`` (True only if every instance was shown
+    equal), ``method``, ``derivation`` (what the SymPy function does), ``derived`` and
+    ``reference`` (both as LaTeX, at the first instance) and ``instances``.
+    """
     ctx = q.context
     dims = [s for s in ctx.specs if s.kind == "dim"]
-    sizes = INSTANCE_DIMS if dims else (None,)
-    for k in sizes:
-        values = {s.name: k for s in dims}
-        named: dict[str, Any] = dict(values)
-        for s in ctx.specs:
-            if s.kind in ("vector", "matrix", "family", "identity", "ones"):
-                named[s.name] = explicit(s, ctx, values)
-            elif s.kind != "dim":
-                named[s.name] = ctx.objects[s.name]
-        want = d.sympy(named)
-        if isinstance(want, dict):
-            want = want[part]
-        got = instantiate(expand_derived(ref, ctx), ctx, values)  # Z = diag(...) etc.
-        diff = (sp.Matrix(got) - sp.Matrix(want)) if isinstance(got, sp.MatrixBase) else \
-            sp.Matrix([got - want])
-        if any(sp.simplify(x) != 0 for x in diff):
-            return Proof(False, f"differs from the definition's derivation at {values or 'fixed dims'}")
-    where = f" at {', '.join(s.name for s in dims)} = {' and '.join(map(str, sizes))}" if dims else ""
-    return Proof(True, f"equals the SymPy derivation from the definition{where}")
+    indices = [s for s in ctx.specs if s.kind == "index"]
+    settings = _dim_settings(dims, d)
+    entry: dict[str, Any] = {"result": None, "method": "", "derivation": d.derivation,
+                             "instances": []}
+    regions = 0
+    for values in settings:
+        for idx in _index_values(indices, values):
+            where = _where(values, idx)
+            named: dict[str, Any] = dict(values)
+            for s in ctx.specs:
+                if s.kind in ("vector", "matrix", "family", "identity", "ones"):
+                    named[s.name] = explicit(s, ctx, values)
+                elif s.kind == "index":
+                    named[s.name] = sp.Integer(idx[s.name])
+                elif s.kind != "dim":
+                    named[s.name] = ctx.objects[s.name]
+            want = d.sympy(named)
+            if isinstance(want, dict):
+                want = want[part]
+            want = _sympify(want)
+            got = _instantiate(ref, ctx, values, idx)
+            if "derived" not in entry:
+                entry["derived"] = _latex(want, ctx)
+                entry["reference"] = _latex(got, ctx)
+            entry["instances"].append(where or "as declared")
+            equal, how = _equal(got, want)
+            regions += how
+            if equal is not True:
+                entry["result"] = False
+                at = where or "the declared symbols"
+                entry["method"] = (f"differs from the definition's derivation at {at}: "
+                                   f"{equal if isinstance(equal, str) else 'not shown equal'}")
+                entry["derived_there"] = _latex(want, ctx)
+                entry["reference_there"] = _latex(got, ctx)
+                return entry
+    entry["result"] = True
+    at = ""
+    if dims:
+        at = " at " + " and ".join(", ".join(f"{k} = {v}" for k, v in s.items())
+                                   for s in settings)
+    if indices:
+        at += f" and every value of {', '.join(s.name for s in indices)}"
+    by = f", region by region between its kinks ({regions} regions)" if regions else ""
+    entry["method"] = f"equals the SymPy derivation from the definition{at}{by}"
+    return entry
+
+
+def _dim_settings(dims: list[Any], d: Any) -> list[dict[str, int]]:
+    if not dims:
+        return [{}]
+    if d.dims:
+        return [{s.name: int(setting.get(s.name, INSTANCE_DIMS[0])) for s in dims}
+                for setting in d.dims]
+    # 2, then 3, but never below a dim's declared range (C >= 3 classes: 3, then 4)
+    return [{s.name: k if not s.bounds else max(k, int(s.bounds[0]) + i) for s in dims}
+            for i, k in enumerate(INSTANCE_DIMS)]
+
+
+def _index_values(indices: list[Any], values: dict[str, int]) -> list[dict[str, int]]:
+    """Every combination of the indices' values (an index ranges over its dim)."""
+    out: list[dict[str, int]] = [{}]
+    for s in indices:
+        top = values.get(s.of or "", None)
+        if top is None:
+            top = int(s.bounds[1]) if s.bounds else INSTANCE_DIMS[0]
+        out = [dict(o, **{s.name: k}) for o in out for k in range(1, int(top) + 1)]
+    return out
+
+
+def _where(values: dict[str, int], idx: dict[str, int]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in {**values, **idx}.items())
+
+
+def _instantiate(ref: Any, ctx: Any, values: dict[str, int], idx: dict[str, int]) -> Any:
+    """``ref`` with dims set, vectors explicit, derived symbols expanded (to a fixed
+    point: a derived family's entries can name derived scalars) and indices set.
+
+    Inverses are set aside first and made explicit as adjugate / determinant: SymPy's
+    default elimination, with its intermediate simplification, takes seconds for the
+    2 x 2 inverse of a matrix of symbolic sums."""
+    inverses: dict[str, Any] = {}
+
+    def hold(n: Any) -> Any:
+        name = f"_derive_inverse_{len(inverses)}"
+        inverses[name] = n.arg
+        return sp.MatrixSymbol(name, *n.shape)
+
+    e = ref.replace(lambda n: isinstance(n, sp.Inverse), hold) \
+        if isinstance(ref, sp.Basic) else ref
+    for _ in range(6):
+        e2 = expand_derived(instantiate(expand_derived(e, ctx), ctx, values), ctx)
+        if e2 == e:
+            break
+        e = e2
+    if inverses and isinstance(e, sp.Basic):
+        explicit_inverse = {}
+        for m in e.atoms(sp.MatrixSymbol):
+            if m.name in inverses:
+                a = sp.Matrix(_instantiate(inverses[m.name], ctx, values, idx))
+                explicit_inverse[m] = sp.ImmutableMatrix(a.adjugate(method="berkowitz")
+                                                         / a.det(method="berkowitz"))
+        e = e.xreplace(explicit_inverse)
+    subs = {ctx.objects[k]: sp.Integer(v) for k, v in idx.items()}
+    if subs and isinstance(e, sp.Basic):
+        e = e.xreplace(subs)
+    if isinstance(e, sp.Basic):
+        e = e.doit()
+    return e
+
+
+def _sympify(v: Any) -> Any:
+    if isinstance(v, (list, tuple)):
+        return sp.Matrix(v)
+    return v if isinstance(v, (sp.Basic, sp.MatrixBase)) else sp.sympify(v)
+
+
+def _latex(e: Any, ctx: Any) -> str:
+    """LaTeX of a SymPy value, scalar symbols written as the question writes them."""
+    names = {}
+    for s in ctx.specs:
+        obj = ctx.objects.get(s.name)
+        if isinstance(obj, sp.Symbol) and s.latex:
+            names[obj] = s.latex[0]
+    try:
+        text = sp.latex(e, symbol_names=names)
+    except (TypeError, ValueError):
+        text = sp.latex(e)
+    if len(text) > LATEX_LIMIT:
+        shape = f"a {e.shape[0]} \\times {e.shape[1]} matrix, " \
+            if isinstance(e, sp.MatrixBase) else ""
+        return f"\\text{{({shape}{len(text)} characters of LaTeX)}}"
+    return text
+
+
+def _is_zero(x: Any) -> bool:
+    if x == 0:
+        return True
+    try:  # a rational function of its atoms is 0 when its numerator expands to 0
+        if sp.expand(sp.numer(sp.together(x))) == 0:
+            return True
+    except (sp.PolynomialError, TypeError, ValueError):
+        pass
+    return sp.simplify(x) == 0
+
+
+def _equal(got: Any, want: Any) -> tuple[bool | str, int]:
+    """(True, regions compared) or (a reason, 0)."""
+    g_mat, w_mat = isinstance(got, sp.MatrixBase), isinstance(want, sp.MatrixBase)
+    if g_mat or w_mat:
+        g = sp.Matrix(got) if g_mat else sp.Matrix([got])
+        w = sp.Matrix(want) if w_mat else sp.Matrix([want])
+        if g.shape != w.shape:
+            return f"the reference is {g.shape[0]} x {g.shape[1]}, the derivation " \
+                   f"{w.shape[0]} x {w.shape[1]}", 0
+        diff: Any = sp.ImmutableMatrix(g - w)
+        entries = list(diff)
+    else:
+        diff = sp.sympify(got - want)
+        entries = [diff]
+    if has_kinks(diff):  # simplify rarely decides a kink; split into regions at once
+        if all(x == 0 for x in entries):
+            return True, 0
+        r = equal_by_regions(diff, _is_zero)
+        if r.equal:
+            return True, r.regions
+        return (r.detail or f"not shown equal over {r.regions} regions"), 0
+    if all(_is_zero(x) for x in entries):
+        return True, 0
+    return "the difference does not simplify to 0", 0
 
 
 def validate_claim(c: Claim) -> ClaimRecord:
+    """Settle a claim and compare the outcome with what the bank expects.
+
+    The expected outcome is the claim's ``expect``, or the printed key corrected by
+    its declared ``erratum`` (the loader makes the two agree). A settler finding
+    anything else fails, whatever the claim's note says.
+    """
+    erratum = asdict(c.erratum) if c.erratum is not None else None
     try:
         s = c.settle_now()
     except Exception as exc:
         return ClaimRecord(c.id, False, None, "error", f"{type(exc).__name__}: {exc}",
-                           c.exam_key, None, problems=[f"settler crashed: {exc}"])
-    agrees = None
+                           c.exam_key, None, problems=[f"settler crashed: {exc}"],
+                           expect=c.expect, erratum=erratum)
     problems = []
-    if c.exam_key is not None:
-        agrees = s.holds == c.exam_key
-        if not agrees:
-            # a disagreement with the key is a finding (an erratum), not a failure,
-            # when the bank records it in the claim's note
-            if "erratum" not in c.note.lower():
-                problems.append(f"derive says {s.holds}, the exam's key says {c.exam_key}; "
-                                f"record it as an erratum in the claim's note if derive is right")
+    if s.method not in CLAIM_METHODS:
+        problems.append(f"the settler's method is {s.method!r}, not one of "
+                        f"{', '.join(CLAIM_METHODS)}")
+    if not s.evidence.strip():
+        problems.append("the settler gives no evidence")
+    if not _same_outcome(s.holds, c.expect):
+        problems.append(f"the settler finds {_outcome_text(s.holds)}, but the bank expects "
+                        f"{_outcome_text(c.expect)}")
+    agrees = None if c.exam_key is None else _same_outcome(s.holds, c.exam_key)
     return ClaimRecord(c.id, not problems, s.holds, s.method, s.evidence, c.exam_key, agrees,
-                       s.details, problems)
+                       s.details, problems, expect=c.expect, erratum=erratum)
+
+
+CLAIM_METHODS = ("proof", "counterexample", "computation")
+
+
+def _same_outcome(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return set(a) == set(b) and all(bool(a[k]) is bool(b[k]) for k in a)
+    return isinstance(a, bool) and isinstance(b, bool) and a is b
+
+
+def _outcome_text(v: Any) -> str:
+    if isinstance(v, dict):
+        return ", ".join(f"{k}: {'true' if x else 'false'}" for k, x in v.items())
+    return {True: "true", False: "false"}.get(v, repr(v))
