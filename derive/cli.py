@@ -4,6 +4,7 @@
     derive list [EXAM]
     derive show ID
     derive validate [EXAM|ID|CLAIM] [--json FILE] [--no-claims]
+    derive new EXAM [-o DIR]     (a starting EXAM.toml and EXAM.py that validate as written)
     derive grade ANSWERS.jsonl [-o VERDICTS.jsonl] [--resume] [--jobs N] [--ray [ADDR]]
                  [--csv SCORES.csv] [--report REPORT.html] [--rubric RUBRIC.toml]
     derive gradescope [--submission DIR] [--results FILE] [--exam EXAM]
@@ -130,6 +131,13 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--no-claims", action="store_true", help="skip the tier-2 claims")
     v.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     v.set_defaults(run=_validate)
+
+    nw = sub.add_parser("new", help="start an exam of your own: EXAM.toml and EXAM.py with "
+                        "one worked question and one claim (docs/bank-format.md)")
+    nw.add_argument("exam", help="the exam id, e.g. my-course-f25")
+    nw.add_argument("-o", "--output", default=".", metavar="DIR",
+                    help="the bank folder to write into (default: the current folder)")
+    nw.set_defaults(run=_new)
 
     pdf = sub.add_parser("pdf", help="write solution booklets")
     pdf.add_argument("exam", nargs="?")
@@ -273,6 +281,20 @@ def _print_report(report: Any, *, quiet: bool = False) -> None:
           f"{sum(f.ok for r in report.records for f in r.forms)}/{n_forms} forms, "
           f"{sum(c.ok for c in report.claims)}/{len(report.claims)} claims ok "
           f"(seed {report.seed}, device {report.device})")
+
+
+def _new(args: argparse.Namespace) -> int:
+    from .bank.template import new_exam
+    if args.exam in load_bank(builtin=True, directory=None).exams:
+        print(f"derive new: {args.exam!r} is a built-in exam; choose another id",
+              file=sys.stderr)
+        return 2
+    toml, py = new_exam(args.exam, args.output)
+    folder = args.output
+    print(f"wrote {toml} and {py}\nnext: edit them, then\n"
+          f"  derive --bank {folder} validate {args.exam}\n"
+          f"  derive --bank {folder} check {args.exam}/1 '2W^\\top(Wx - y)'")
+    return 0
 
 
 def _pdf(args: argparse.Namespace) -> int:

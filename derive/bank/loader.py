@@ -221,9 +221,23 @@ def load_bank(directory: str | Path | Sequence[str | Path] | None = None, *,
     return load_dirs(bank_dirs(directory, builtin=builtin))
 
 
-@functools.lru_cache(maxsize=8)
 def load_dirs(dirs: tuple[str, ...]) -> Bank:
-    """Load exactly these folders (resolved paths, in order): no built-in, no $DERIVE_BANK."""
+    """Load exactly these folders (resolved paths, in order): no built-in, no $DERIVE_BANK.
+
+    Cached while none of their TOML files changes (an edited exam is read again)."""
+    stamp = []
+    for d in dirs:
+        for path in sorted(Path(d).glob("*.toml")):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            stamp.append((str(path), st.st_mtime_ns, st.st_size))
+    return _load_dirs(tuple(dirs), tuple(stamp))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_dirs(dirs: tuple[str, ...], stamp: tuple[tuple[str, int, int], ...]) -> Bank:
     bank = Bank(dirs=tuple(dirs))
     for d in dirs:
         root = Path(d)
