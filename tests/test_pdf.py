@@ -254,11 +254,15 @@ def test_every_exam_builds_from_a_real_report():
     path = os.environ.get("DERIVE_PDF_REPORT")
     report = load_report(path) if path else validate(BANK, None)
     for exam in BANK.exams:
-        text = pdf_text(build_booklet(BANK, exam, report))
-        for q in BANK.exams[exam].questions:
-            assert q.id in text
-        if not booklet_ok(BANK.exams[exam], report):
-            assert "FAILED" in text or "NOT VERIFIED" in text
+        for edition in EDITIONS:
+            text = pdf_text(build_booklet(BANK, exam, report, edition=edition))
+            for q in BANK.exams[exam].questions:
+                assert q.id in text
+            if not booklet_ok(BANK.exams[exam], report):
+                assert "FAILED" in text or "NOT VERIFIED" in text
+            if edition == "student":   # the instructor edition quotes the run's own messages
+                for pattern, what in RAW_MARKUP:
+                    assert not re.search(pattern, text), f"{exam}: {what}"
 
 
 # --- the verification record -------------------------------------------------------------
@@ -427,8 +431,9 @@ MATH = [
     (r"\|x - y\|^2", "norm(x - y)^2"),
     (r"\left\| W x \right\|_2", "norm(W x)_2"),
     (r"\text{if } x", '"if " x'),
-    (r"\operatorname{softmax}(z)_i", 'op("softmax") ( z )_i'),
-    (r"\mathrm{sgn}(x)", 'upright("sgn") ( x )'),
+    (r"\operatorname{softmax}(z)_i", 'op("softmax")( z )_i'),   # a name holds its bracket
+    (r"\mathrm{sgn}(x)", 'upright("sgn")( x )'),
+    (r"\text{CE}(y; p)", '"CE"( y ; p )'),
     (r"\begin{cases} 1 & x > 0 \\ 0 & \text{otherwise} \end{cases}",
      'cases(1 & "if" x > 0, 0 & "otherwise")'),
     (r"\begin{cases} \max(a, 0) & x \end{cases}", r'cases(max ( a \, 0 ) & "if" x)'),
@@ -456,6 +461,16 @@ MATH = [
 @pytest.mark.parametrize("latex, expected", MATH, ids=[m[0] for m in MATH])
 def test_latex_math_to_typst(latex, expected):
     assert latex_math_to_typst(latex) == expected, latex
+
+
+def test_declared_names_of_several_letters_are_upright():
+    # a run of letters is one name only where the question declares it so (iC, dout)
+    assert latex_math_to_typst(r"oC\,(9\,iC + 9)", words={"iC", "oC"}) == \
+        'upright("oC") thin ( 9 thin upright("iC") + 9 )'
+    assert latex_math_to_typst(r"x_{iC} + iCx", words={"iC"}) == 'x_(upright("iC")) + i C x'
+    assert latex_math_to_typst(r"oC") == "o C"                 # undeclared: a product
+    assert reference_math(BANK.question("tum-in2346-ss22/2.3"))[0].endswith(
+        'upright("dout") thin W^top')
 
 
 def test_translations_compile():

@@ -19,7 +19,7 @@ from ..errors import DeriveError
 from .latex_text import latex_escape, latex_math_to_typst, typst_string
 
 __all__ = ["reference_math", "layout", "Stem", "Item", "points_text", "source_text",
-           "names", "ContentError"]
+           "names", "number_key", "ContentError"]
 
 
 class ContentError(DeriveError):
@@ -170,10 +170,11 @@ def _runs(items: list, key) -> list[list]:
 def layout(exam: Exam) -> list[Stem | Item]:
     """The exam's questions in order; a shared stem once, then the parts."""
     out: list[Stem | Item] = []
-    questions = sorted(exam.questions, key=lambda q: _number_key(q.number))
+    questions = sorted(exam.questions, key=lambda q: number_key(q.number))
     for group in _runs(questions, lambda q: q.number.split(".")[0]):
         paras = {q.id: _paragraphs(q.text) for q in group}
-        n = _common([paras[q.id] for q in group]) if len(group) > 1 else 0
+        numbers = {q.number for q in group}   # one printed number: its own stem below
+        n = _common([paras[q.id] for q in group]) if len(numbers) > 1 else 0
         level = 1
         if n:
             out.append(Stem(f"Question {group[0].number.split('.')[0]}",
@@ -191,7 +192,7 @@ def layout(exam: Exam) -> list[Stem | Item]:
             out.append(Stem(f"Question {first.number}", "\n\n".join(rest[first.id][:m]),
                             level, points_text(first), frozenset().union(*map(names, run))))
             for q in run:
-                out.append(Item(q, f"{q.number} {_suffix(q)}".strip(),
+                out.append(Item(q, f"{q.number} ({_suffix(q)})",
                                 "\n\n".join(rest[q.id][m:]), level + 1, None))
     return out
 
@@ -200,16 +201,18 @@ _ROMAN = {r: k for k, r in enumerate(
     ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"), 1)}
 
 
-def _number_key(number: str) -> tuple:
+def number_key(number: str) -> tuple:
     """Printed order: ``2.8`` after ``2.3``, ``4.i`` before ``4.ii``, ``3`` before ``10``."""
     return tuple((0, int(c), "") if c.isdigit() else (1, _ROMAN[c], "") if c in _ROMAN
                  else (2, 0, c) for c in number.split("."))
 
 
 def _suffix(q: Question) -> str:
-    """What tells apart questions printed under one number: ``shape`` of ``3.i.shape``."""
+    """What tells apart questions printed under one number: ``shape`` of ``3.i.shape``,
+    ``W`` of ``4.W`` printed as 4.b."""
     tail = q.id.split("/", 1)[-1]
-    return tail[len(q.number) + 1:] if tail.startswith(q.number + ".") else tail
+    return tail[len(q.number) + 1:] if tail.startswith(q.number + ".") else \
+        tail.rsplit(".", 1)[-1]
 
 
 def source_text(exam: Exam) -> str | None:

@@ -200,7 +200,14 @@ class _Math:
 
     @staticmethod
     def join(items: list[str]) -> str:
-        return " ".join(x for x in items if x)
+        out = ""
+        for x in items:
+            if not x:
+                continue
+            # "softmax" (z) would set a gap between a word and its bracket: "softmax"(z)
+            glue = "" if not out or (out.endswith(('"', '")')) and x.startswith("(")) else " "
+            out += glue + x
+        return out
 
     def seq(self, stop: tuple[str, ...], call_arg: bool = False) -> list[str]:
         """Atoms up to (not including) a token in ``stop``, ``}`` or ``\\end``."""
@@ -483,7 +490,7 @@ def latex_math_to_typst(src: str, *, subs: dict[str, str] | None = None,
 
 _MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\$(.+?)\$|\\\((.+?)\\\)", re.S)
 _TEXT_COMMANDS = {"emph": "_", "textit": "_", "textbf": "*"}
-_MARKUP_SPECIAL = set("\\#$*_@<>[]`/")
+_MARKUP_SPECIAL = set("\\#$*_@<>[]`/;")   # ; would end a #raw(...) or #emph[...] before it
 
 
 def _escape_text(text: str) -> str:

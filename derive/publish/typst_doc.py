@@ -55,14 +55,16 @@ _PREAMBLE = r"""
 #let problem(body) = block(width: 100%, fill: rgb("#ffebe9"), inset: 8pt, radius: 2pt,
   stroke: (left: 3pt + bad), body)
 #let part(body) = block(sticky: true, above: 1.1em, below: 0.6em, text(weight: "bold", body))
-#let mistake(label, ans, why, verdict) = block(width: 100%, breakable: false,
+#let mistake(label, ans, why, verdict, display: false) = block(width: 100%, breakable: false,
   above: 0.8em, below: 0.8em, inset: (left: 8pt, y: 2pt), stroke: (left: 1.5pt + luma(190)), {
-    text(weight: "bold", label); h(0.5em); ans
-    if why != none { linebreak(); why }
+    set block(above: 0.45em, below: 0.45em)
+    text(weight: "bold", label)
+    if display { ans } else { h(0.5em); ans }
+    if why != none { if not display { linebreak() }; why }
     if verdict != none { linebreak(); text(8.5pt, fill: luma(90), verdict) }
   })
-#let record(..rows) = block(width: 100%, fill: luma(246), inset: 8pt, radius: 2pt,
-  breakable: true, table(columns: (auto, 1fr), stroke: none, inset: (x: 4pt, y: 3pt),
+#let record(breakable: false, ..rows) = block(width: 100%, fill: luma(246), inset: 8pt,
+  radius: 2pt, breakable: breakable, table(columns: (auto, 1fr), stroke: none, inset: (x: 4pt, y: 3pt),
   align: left, ..rows))
 """
 
@@ -96,11 +98,14 @@ def render_typst(exam: Exam, report: Any, *, edition: str = "instructor", origin
     out = [_PREAMBLE.replace("TITLE", typst_string(exam.title)).replace("FOOTER", _txt(footer))]
     out.append(_cover(exam, report, v, ok, teacher, edition, origin, version))
     out.append("#pagebreak()")
+    shown: set[str] = set()   # errata already printed in this question's group
     for block in layout(exam):
+        if block.level == 1:
+            shown = set()
         if isinstance(block, Stem):
             out.append(_stem(block))
         else:
-            out.append(_question(block, v.records.get(block.q.id), teacher))
+            out.append(_question(block, v.records.get(block.q.id), teacher, shown))
     if exam.claims:
         title = "Claims" if teacher else "True/false and multiple-choice items"
         out.append(f"#pagebreak()\n#qhead(1, [{_txt(title)}], [], none)")
@@ -122,7 +127,7 @@ def _cover(exam: Exam, report: Any, v: R.Verdicts, ok: bool, teacher: bool, edit
     subtitle = ("Solutions, instructor edition: with the verification record" if teacher
                 else "Solutions")
     out = ["#align(center)[#v(2.5cm)\n#block(width: 90%)[#set par(justify: false)\n"
-           "#text(20pt, weight: \"bold\", hyphenate: false)[" + _txt(exam.title) + "]]\n"
+           "#text(20pt, weight: \"bold\", hyphenate: false)[" + _title(exam.title) + "]]\n"
            f"#v(0.6em)\n#text(13pt)[{_txt(subtitle)}]\n#v(1.5cm)]"]
     meta = [("Exam", exam.id)]
     src = source_text(exam)
@@ -169,16 +174,22 @@ def _cover(exam: Exam, report: Any, v: R.Verdicts, ok: bool, teacher: bool, edit
     return "\n\n".join(out)
 
 
+def _title(title: str) -> str:
+    """The title with no line break inside a word: "Leal-Taixé" stays whole."""
+    return " ".join(f"#box({typst_string(w)})" if "-" in w else _txt(w) for w in title.split())
+
+
 # --- questions ----------------------------------------------------------------------------
 
 def _stem(s: Stem) -> str:
-    out = [f"#qhead({s.level}, [{_txt(s.title)}], [{_txt(s.points or '')}], none)"]
-    if s.text:
-        out.append(_prose(s.text, s.words))
-    return "\n\n".join(out)
+    """A shared heading and its text, kept on the page of the first part below it."""
+    head = f"#qhead({s.level}, [{_txt(s.title)}], [{_txt(s.points or '')}], none)"
+    if not s.text:
+        return head
+    return f"{head}\n\n#block(sticky: true, width: 100%)[{_prose(s.text, s.words)}]"
 
 
-def _question(item: Item, rec: Any, teacher: bool) -> str:
+def _question(item: Item, rec: Any, teacher: bool, shown: set[str]) -> str:
     q = item.q
     label = R.status(rec)
     words = names(q)
@@ -193,7 +204,8 @@ def _question(item: Item, rec: Any, teacher: bool) -> str:
     if not teacher and not R.is_green(label):
         out.append(f"#problem[*{label}.* This answer did not pass derive's checks: see the "
                    f"instructor edition before handing this booklet out.]")
-    out.extend(f"#erratum[{_prose(e, words)}]" for e in q.errata)
+    out.extend(f"#erratum[{_prose(e, words)}]" for e in q.errata if e not in shown)
+    shown.update(q.errata)
     if q.solution:
         out.append("#part[Solution]\n" + _prose(q.solution, words))
     wrong = [f for f in q.reject if f.label or f.misconception]
@@ -217,13 +229,16 @@ def _sentence(s: str) -> str:
 
 def _mistake(f: Any, rec: Any, teacher: bool, words: frozenset[str]) -> str:
     math = latex_math_to_typst(f.latex, words=words)
-    tall = re.search(r"\b(cases|mat)\(", math)
-    ans = f"$ {math} $" if tall else f"${math}$"
+    # a fraction, sum or case split set inline would crowd the lines around it
+    tall = re.search(r"\b(cases|mat)\(|\b(sum|product)\b", math) or (
+        re.search(r"\b(frac|sqrt|root)\(", math) and len(math) > 25)
+    ans = f"#fit($ {math} $)" if tall else f"${math}$"
     label = _prose(f.label or "wrong") + ":"
     why = " ".join(_prose(_sentence(x), words) for x in (f.misconception, f.feedback) if x)
     verdict = R.wrong_answer_verdict(rec, f.latex) if teacher else None
     return (f"#mistake([{label}], [{ans}], {f'[{why}]' if why else 'none'}, "
-            f"{f'[{_txt(verdict)}]' if verdict else 'none'})")
+            f"{f'[{_txt(verdict)}]' if verdict else 'none'}, "
+            f"display: {'true' if tall else 'false'})")
 
 
 def _lines(xs: list[str]) -> str:
@@ -249,8 +264,15 @@ def _record(q: Question, rec: Any) -> str:
     body = ", ".join(f"[*{k}*], [{val}]" for k, val in rows)
     out = f"#part[Verification record]\n#record({body})"
     if rec.problems:
-        out += "\n#problem[*FAILED.* " + " \\ ".join(_txt(p) for p in rec.problems) + "]"
+        out += "\n" + _problems(rec.problems)
     return out
+
+
+def _problems(problems: list[str]) -> str:
+    """What the run found wrong: the validator's own words, answers quoted as LaTeX source,
+    so set as code."""
+    return ("#problem[*FAILED.* " + " \\ ".join(f"#raw({typst_string(p)})" for p in problems)
+            + "]")
 
 
 # --- claims -------------------------------------------------------------------------------
@@ -265,7 +287,8 @@ def _claim(c: Claim, rec: Any, teacher: bool) -> str:
     out = [f"#qhead(2, [{_txt(_claim_title(c))}], [], [{sub}])", _prose(c.statement)]
     holds = rec.holds if rec is not None else getattr(c, "expect", None)
     if holds is not None:
-        out.append(f"#part[Answer]\n{_txt(R.answer_text(holds))}")
+        answer = R.answer_text(holds)
+        out.append(f"#part[Answer]\n*{_txt(answer[:1].upper() + answer[1:] + '.')}*")
     if not teacher and not R.is_green(label):
         out.append(f"#problem[*{label}.* This answer did not pass derive's checks: see the "
                    f"instructor edition before handing this booklet out.]")
@@ -282,10 +305,10 @@ def _claim(c: Claim, rec: Any, teacher: bool) -> str:
         else:
             rows = [("Settled by", _txt(rec.method)), ("Evidence", _prose(rec.evidence)),
                     ("Exam key", _txt(R.key_text(c, rec)))]
-            out.append("#record(" + ", ".join(f"[*{k}*], [{val}]" for k, val in rows) + ")")
+            out.append("#record(breakable: true, " +
+                       ", ".join(f"[*{k}*], [{val}]" for k, val in rows) + ")")
             if rec.problems:
-                out.append("#problem[*FAILED.* " + " \\ ".join(_txt(p) for p in rec.problems)
-                           + "]")
+                out.append(_problems(rec.problems))
     return "\n\n".join(out)
 
 
