@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "check": "judge.check",
+    "extract_answer": "notation.extract",
     "Verdict": "judge.verdict", "Status": "judge.verdict", "Counterexample": "judge.verdict",
     "REASONS": "judge.verdict",
     "load_bank": "bank.loader", "Bank": "bank.loader", "Exam": "bank.loader",
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from .errors import AnswerError, BankError, DeriveError, DeviceError, UnknownQuestion  # noqa: F401,E501
     from .judge.check import check  # noqa: F401
     from .rewards import derivation_reward  # noqa: F401
+    from .notation.extract import extract_answer  # noqa: F401
     from .judge.verdict import REASONS, Counterexample, Status, Verdict  # noqa: F401
 
 

@@ -1,6 +1,7 @@
 """The ``derive`` command line. See docs/cli.md.
 
     derive check ID LATEX [--json] [--seed N] [--device cpu|cuda] [--timeout S]
+    derive check ID --response TEXT [...]    (a whole response: its final answer is checked)
     derive list [EXAM]
     derive show ID
     derive validate [EXAM|ID|CLAIM] [--json FILE] [--no-claims]
@@ -62,7 +63,11 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="check one answer")
     c.add_argument("question", help="question id, e.g. ucb-cs182-sp22/1")
-    c.add_argument("answer", help="the answer in LaTeX ('-' reads standard input)")
+    c.add_argument("answer", nargs="?", help="the answer in LaTeX ('-' reads standard input)")
+    c.add_argument("--response", metavar="TEXT",
+                   help="instead of an answer: a whole response (a language model's, with its "
+                   "working; '-' reads standard input); its final answer (the last \\boxed{}, "
+                   "a 'final answer is' sentence, else the last math) is checked")
     c.add_argument("--json", action="store_true", help="print the verdict as one JSON object")
     c.add_argument("--seed", type=int, default=0, help="seed of the numeric points (default 0)")
     c.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
@@ -170,15 +175,25 @@ def _options(args: argparse.Namespace, bank: Any, path: str) -> Any:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .judge.check import check_question
+    from .judge.check import check_question, check_response
+    if (args.answer is None) == (args.response is None):
+        print("derive check: give an answer or --response TEXT (one of them)", file=sys.stderr)
+        return 2
     bank, path = _bank(args)
     q = bank.question(args.question)
-    answer = sys.stdin.read() if args.answer == "-" else args.answer
-    v = check_question(q, answer, _options(args, bank, path))
+    if args.response is not None:
+        response = sys.stdin.read() if args.response == "-" else args.response
+        v = check_response(q, response, _options(args, bank, path))
+        answer = v.answer
+    else:
+        answer = sys.stdin.read() if args.answer == "-" else args.answer
+        v = check_question(q, answer, _options(args, bank, path))
     if args.json:
         print(v.to_json())
     else:
         print(f"{v.status.value} ({v.reason})")
+        if v.extracted is not None:
+            print(f"final answer read from the response: {v.extracted}")
         print(textwrap.fill(v.message, 100))
         if v.position is not None:
             print(f"  {answer}\n  {' ' * v.position}^")

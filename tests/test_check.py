@@ -212,7 +212,9 @@ def test_a_false_step_in_a_chain_is_named_as_written():
     step = r"\frac{\partial}{\partial s_k}\left(\log\sum_j e^{s_j} + b s_y\right)"
     v = derive.check("uw-cse493g1-sp23/2.5", r"\frac{\partial L}{\partial s_k} = " + step +
                      r" = \frac{e^{s_k}}{\sum_j e^{s_j}} - b\mathbb{1}[k=y]")
-    assert v.status is Status.EQUIVALENT          # graded on its last value
+    # a false statement does not get full marks, even with a right last value (issue 10)
+    assert v.status is Status.NOT_EQUIVALENT and v.reason == "chain.false_link"
+    assert "the final value is right" in v.message
     assert v.evidence["false_links"] == [step]
     assert f"the step '{step}' in the chain is false" in v.message
 

@@ -79,7 +79,10 @@ class Verdict:
     ``counterexample``: set when a numeric check disproved the answer;
     ``position``: character offset of the fault for ``invalid``; ``misconception``:
     label of the known wrong answer this one equals; ``evidence``: how it was
-    decided (symbolic method, numeric points, largest error, device, seed).
+    decided (symbolic method, numeric points, largest error, device, seed,
+    ``false_links`` of a chain, ``label`` of a labelled answer); ``extracted``: for a
+    whole response (``derive.check(..., response=...)``), the final answer's LaTeX
+    that was read off it and checked (then ``answer`` is that LaTeX too), else None.
     """
 
     question: str
@@ -95,6 +98,7 @@ class Verdict:
     def __post_init__(self) -> None:
         expected = REASONS.get(self.reason)
         if expected is None:
+    extracted: str | None = None
             raise ValueError(f"unknown reason code {self.reason!r}")
         if expected is not self.status:
             raise ValueError(f"reason {self.reason!r} belongs to {expected.value}, "

@@ -1,0 +1,162 @@
+"""derive.extract_answer: the final answer's LaTeX read off a whole response (issue 10), and
+``derive check --response`` / ``derive.check(..., response=...)`` built on it."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import derive
+from derive import Status
+from derive.notation.extract import extract_answer
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "bench" / "independent" / "corpus" / "model_responses.toml"
+GRAD_X = "neu-cs7150-f22/4.x"
+
+
+CASES = [
+    # (response, expected extraction)
+    (r"Let $r = Wx - y$. Therefore the answer is $\boxed{2W^\top(Wx - y)}$.",
+     r"2W^\top(Wx - y)"),
+    (r"so \fbox{$x + 1$} is what we get", "x + 1"),
+    # balanced braces inside the box; an escaped brace is not a brace
+    (r"\boxed{\frac{n}{\sum_i x_i}\left\{a\right\}}", r"\frac{n}{\sum_i x_i}\left\{a\right\}"),
+    (r"\boxed {  3 }", "3"),
+    # the last box wins; the working before it is ignored
+    (r"First $\boxed{1}$, then, correcting myself, $\boxed{2}$.", "2"),
+    # an unclosed box at the end (a cut-off response) is skipped
+    (r"We get $\boxed{7}$. Double-check: \boxed{8", "7"),
+    # a "final answer" sentence after a box is the final answer
+    (r"First, $\boxed{r = Wx - y}$ is the residual." "\n\nThe final answer is $2W^\\top r$.",
+     r"2W^\top r"),
+    ("**Answer:** $\\mathrm{dout}\\, W^\\top$", r"\mathrm{dout}\, W^\top"),
+    ("Final Answer: The final answer is $1216$. I hope it is correct.", "1216"),
+    ("The answer is \\(\\sqrt{2-2D_C}\\).", r"\sqrt{2-2D_C}"),
+    ("Thus the final answer is:\n\\[\n  b = 2a\\Delta\n\\]\nand we are done.", r"b = 2a\Delta"),
+    # "Answer:" with no math delimiters: the rest of its line
+    ("Counting weights and biases.\nAnswer: 784", "784"),
+    ("Answer: 33 parameters.", "33"),
+    ("Answer: \\frac{1}{2}", r"\frac{1}{2}"),
+    # no sentence, no box: the last display math, else the last inline math
+    ("So we get\n\\[\n\\sum_i x_i\n\\]\nwhich is the final answer.", r"\sum_i x_i"),
+    ("We have $$a$$ and then $$b + c$$ in the end, with $d$ inline.", "b + c"),
+    ("\\begin{equation}\ny = 2x\n\\end{equation}\nwhere $x$ is the input.", "y = 2x"),
+    ("the gradient is $2x$ and so on, finally $3x$", "3x"),
+    # the sentence's math is a box: its content
+    ("The final answer is $\\boxed{4}$.", "4"),
+    # an escaped dollar is not math
+    (r"It costs \$5; the value is $x^2$.", "x^2"),
+    # a displayed answer ending in a full stop
+    ("Hence\n$$2x.$$", "2x"),
+]
+
+
+@pytest.mark.parametrize("response, expected", CASES)
+def test_extract(response, expected):
+    assert extract_answer(response) == expected
+
+
+@pytest.mark.parametrize("response", [
+    "", "no mathematics here at all", "The answer is the gradient of the loss.",
+    r"\boxed{}", r"\boxed{", "$$", "Answer:", None, 42,
+])
+def test_nothing_to_extract(response):
+    assert extract_answer(response) is None
+
+
+def test_bytes_are_read_as_utf8():
+    assert extract_answer("The answer is $\\alpha$ — done.".encode()) == r"\alpha"
+
+
+def test_the_model_response_corpus_is_extracted_exactly():
+    """bench/independent/corpus/model_responses.toml: 113 responses written independently
+    of derive, each with the final answer a reader would take from it."""
+    cases = tomllib.loads(CORPUS.read_text(encoding="utf-8"))["case"]
+    assert len(cases) == 113
+    missed = [(c["latex"], extract_answer(c["response"])) for c in cases
+              if extract_answer(c["response"]) != c["latex"]]
+    assert missed == []
+
+
+ADVERSARIAL = [
+    # inputs that make a backtracking or quadratic reader hang: 100,000 characters each
+    ("\\boxed{" * 14_286, None),
+    ("$" * 100_000, None),
+    ("{" * 100_000, None),
+    ("\\" * 100_000, None),
+    ("Answer: " * 12_500, None),
+    (("the answer is " + "x" * 200 + " ") * 465, None),
+    (("final" + " " * 1000) * 99, None),
+    ("\\begin{" * 14_286, None),
+    ("$x$ " * 25_000, "x"),
+    ("\\boxed{" * 7_000 + "1" + "}" * 7_000, "1"),
+    ("a" * 99_980 + "$\\boxed{5}$", "5"),
+]
+
+
+@pytest.mark.parametrize("response, expected", ADVERSARIAL,
+                         ids=[f"adversarial-{k}" for k in range(len(ADVERSARIAL))])
+def test_long_adversarial_responses(response, expected):
+    """Linear time is measured in bench/extract_scaling.py; here: the right result."""
+    got = extract_answer(response)
+    if expected is None:
+        assert got is None or len(got) < 2_000
+    else:
+        assert got == expected
+
+
+# --- derive.check(..., response=...) and derive check --response --------------------------
+
+def test_check_a_response_records_what_was_extracted():
+    v = derive.check(GRAD_X, response="Since $L = r^\\top r$, the answer is "
+                                      "$\\boxed{2W^\\top(Wx - y)}$.")
+    assert v.status is Status.EQUIVALENT
+    assert v.extracted == r"2W^\top(Wx - y)" and v.answer == v.extracted
+    assert json.loads(v.to_json())["extracted"] == r"2W^\top(Wx - y)"
+
+
+def test_a_response_without_an_answer_is_invalid():
+    v = derive.check(GRAD_X, response="I am not sure how to approach this question.")
+    assert v.status is Status.INVALID and v.reason == "input.no_answer"
+    assert v.extracted is None
+
+
+def test_a_response_that_is_not_utf8():
+    v = derive.check(GRAD_X, response=b"the answer is $x\xff$")
+    assert v.status is Status.INVALID and v.reason == "input.not_utf8" and v.position == 16
+
+
+def test_a_plain_answer_has_no_extracted_field_value():
+    v = derive.check(GRAD_X, r"2W^\top(Wx-y)")
+    assert v.extracted is None and json.loads(v.to_json())["extracted"] is None
+
+
+def test_check_takes_an_answer_or_a_response():
+    with pytest.raises(TypeError):
+        derive.check(GRAD_X)
+    with pytest.raises(TypeError):
+        derive.check(GRAD_X, "x", response="$x$")
+
+
+def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "derive", "check", *args], input=stdin,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_response():
+    out = _cli(GRAD_X, "--response", "Thus the final answer is $2(Wx-y)^\\top W$.", "--json")
+    d = json.loads(out.stdout)
+    assert out.returncode == 1 and d["status"] == "not_equivalent"
+    assert d["extracted"] == r"2(Wx-y)^\top W"
+    out = _cli(GRAD_X, "--response", "-", stdin="We get\n\\[ 2W^\\top(Wx-y) \\]\n")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "final answer read from the response: 2W^\\top(Wx-y)" in out.stdout
+    out = _cli(GRAD_X, "--response", "nothing")
+    assert out.returncode == 4 and "input.no_answer" in out.stdout
+    out = _cli(GRAD_X)                          # neither an answer nor a response
+    assert out.returncode == 2
