@@ -154,7 +154,7 @@ def test_transposed_jacobian_fails_naming_the_point():
         jacobian(closed_form=JAC_TRANSPOSED)
     msg = str(info.value)
     assert "does not match torch autograd (jacobian in x)" in msg
-    assert "smallest failing case Hypothesis found" in msg
+    assert "smallest failing case found" in msg
     assert "dims:     n = 2" in msg                 # shrunk to the smallest dimension
     assert "point:    x = [" in msg
     assert "expected:" in msg and "got:" in msg and "max abs error:" in msg
@@ -678,8 +678,24 @@ def test_hypothesis_search_still_shrinks():
     assert "dims:     m = 2, n = 2" in str(info.value)
 
 
-def test_batched_search_hands_a_failure_to_hypothesis_to_shrink():
+def test_batched_search_shrinks_a_failure():
     with pytest.raises(Mismatch) as info:
-        jacobian(closed_form=JAC_TRANSPOSED, max_examples=50)
+        assert_matches_autograd(r"W^T", lambda W, x: W @ x, wrt="x",
+                                shapes={"W": "m n", "x": "n"})
     msg = str(info.value)
-    assert "smallest failing case Hypothesis found" in msg and "dims:     n = 2" in msg
+    assert "smallest failing case found" in msg and "dims:     m = 2, n = 2" in msg
+    point = msg.split("point:    ")[1].splitlines()[0]
+    W = ast.literal_eval(point.split("W = ")[1].split(";")[0])
+    assert all(v in (0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0) for row in W for v in row), W
+    assert W != [[0.0, 0.0], [0.0, 0.0]] and W != [list(r) for r in zip(*W)]  # not symmetric
+    with pytest.raises(Mismatch) as again:    # deterministic
+        assert_matches_autograd(r"W^T", lambda W, x: W @ x, wrt="x",
+                                shapes={"W": "m n", "x": "n"})
+    assert str(again.value) == msg
+
+
+def test_a_failure_only_at_larger_dims_shrinks_to_the_smallest_failing_dims():
+    # n x is the gradient of x^T x (2 x) at n = 2 only
+    with pytest.raises(Mismatch) as info:
+        assert_matches_autograd(r"n x", lambda x: x @ x, wrt="x", shapes={"x": "n"})
+    assert "dims:     n = 3" in str(info.value)

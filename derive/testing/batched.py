@@ -21,11 +21,12 @@ from typing import Any, Callable, Sequence
 import torch
 
 from ..judge.numeric import SAMPLERS, bind, derivation_order, derive_value, draw
-from ..judge.torch_eval import Env, Unsupported
+from ..judge.torch_eval import FUNCTIONS, Env, Unsupported
 from ..notation.symbols import Context
 from .core import (AVOID_EPS, DEFAULT_DIM_RANGE, Form, InvalidArgument, autograd, callable_args,
-                   compare_batch, is_domain_error, mismatch_message, natural_batch, to_matrix)
+                   compare_batch, is_domain_error, natural_batch, to_matrix)
 
+AGREE, FAIL, OUTSIDE, NEAR = 0, 1, 2, 3    # a point's status after evaluation
 GROUPS = 5            # choices of dims per round: the smallest, the largest, then random
 MAX_ROUNDS = 4        # rounds of drawing while too few points could be compared
 
@@ -45,6 +46,20 @@ class Tally:
     @property
     def outside_total(self) -> int:
         return sum(self.outside.values())
+
+
+@dataclass
+class Evaluation:
+    """Points screened and compared: a status per point and its error where compared;
+    the expected and got values of the compared points (``index`` says which)."""
+
+    status: torch.Tensor
+    err: torch.Tensor
+    outside: Counter
+    expected: torch.Tensor | None = None
+    got: torch.Tensor | None = None
+    index: torch.Tensor | None = None
+    shape: tuple | None = None           # (expected, got) shapes when they differ
 
 
 def dim_choices(ctx: Context, count: int, gen: torch.Generator) -> list[dict[str, int]]:
@@ -88,6 +103,7 @@ class Search:
         self.form, self.defn, self.avoid, self.dev = form, defn, list(avoid), dev
         self.rtol, self.atol, self.kink_eps = rtol, atol, kink_eps
         self.against, self.head = against, head
+        self._loop_only: set[str] = set()    # functions that cannot be vmapped
 
     # --- the definition, per point --------------------------------------------------------
 
@@ -125,13 +141,42 @@ class Search:
                overrides: dict[str, str]) -> None:
         env, batched, fixed = self._draw(dims, k, gen, overrides)
         tally.drawn += k
-        names = list(batched)
+        ev = self.evaluate(env, batched, fixed, k)
+        tally.outside.update(ev.outside)
+        tally.rejected += int((ev.status == NEAR).sum())
+        tally.compared += int((ev.status == AGREE).sum())
+        agree_err = ev.err[ev.status == AGREE]
+        if agree_err.numel():
+            tally.max_err = max(tally.max_err, float(agree_err.max()))
+        if ev.shape is not None:
+            want, have = ev.shape
+            names = ", ".join(f"{n} = {v}" for n, v in dims.items()) or "(none)"
+            tally.failure = (f"wrong shape: the closed form has shape {have}, {self.against} "
+                             f"has {want}\n  {self.head}\n  smallest failing case: dims "
+                             f"{names}")
+            tally.shape_failure = True
+            return
+        failing = (ev.status == FAIL).nonzero().reshape(-1)
+        if len(failing):
+            from .shrink import shrink
+            worst = int(failing[torch.argmax(ev.err[failing])])
+            tally.failure = shrink(self, dims, batched, fixed, worst, gen)
+
+    def evaluate(self, env: Env, batched: dict[str, torch.Tensor], fixed: dict[str, Any],
+                 k: int) -> Evaluation:
+        """Screen and compare ``k`` points. Each point's status is AGREE, FAIL, OUTSIDE
+        (the domain) or NEAR (a kink or an avoid_zero zero); the closed form is evaluated
+        only at points the definition, the avoid_zero quantities and autograd passed."""
+        status = torch.full((k,), OUTSIDE, dtype=torch.int8)
+        err = torch.full((k,), math.nan, dtype=torch.float64)
+        outside: Counter = Counter()
+        ev = Evaluation(status, err, outside)
         # 1. the definition: where it is not finite (or cannot be computed) the point is
         #    outside the domain
-        val, ok = self._map(self.value, batched, fixed, k)
+        val, ok = self._map(self.value, batched, fixed, k, "definition")
         bad = ~_finite(val) & ok
-        tally.outside["the definition is not finite"] += int(bad.sum())
-        tally.outside["the definition cannot be computed (singular matrix)"] += int((~ok).sum())
+        outside["the definition is not finite"] += int(bad.sum())
+        outside["the definition cannot be computed (singular matrix)"] += int((~ok).sum())
         keep = ok & ~bad
         out_shape = tuple(val.shape[1:])
         if self.kind in ("gradient", "hessian") and len(out_shape) != 0:
@@ -149,79 +194,97 @@ class Search:
                 else:
                     v, _ = self._map(lambda p: torch.as_tensor(
                         a.fn(**callable_args(a.fn, p, "avoid_zero")), dtype=torch.float64),
-                        _take(batched, idx), fixed, len(idx))
+                        _take(batched, idx), fixed, len(idx), f"avoid {id(a)}")
                 near |= ~(v.reshape(len(idx), -1).abs() > AVOID_EPS).all(dim=1).cpu()
-            tally.rejected += int(near.sum())
+            status[idx[near]] = NEAR
             keep[idx[near]] = False
         # 3. the derivative (autograd) at the points left
         idx = keep.nonzero().reshape(-1)
         if not len(idx):
-            return
-        sub_batched = _take(batched, idx)
+            return ev
         if self.kind == "value":
             expected, ok = _sel(val, idx), torch.ones(len(idx), dtype=torch.bool)
         else:
-            expected, ok = self._map(self.derivative, sub_batched, fixed, len(idx))
+            expected, ok = self._map(self.derivative, _take(batched, idx), fixed, len(idx),
+                                     "derivative")
         fin = _finite(expected) & ok
-        tally.outside["autograd's derivative is not finite"] += int((ok & ~fin).sum())
-        tally.outside["the definition cannot be differentiated (singular matrix)"] += int(
+        outside["autograd's derivative is not finite"] += int((ok & ~fin).sum())
+        outside["the definition cannot be differentiated (singular matrix)"] += int(
             (~ok).sum())
         idx, expected = idx[fin], _sel(expected, fin)
         if not len(idx):
-            return
+            return ev
         # 4. the closed form, only now
         sub_env = _subset_env(env, idx)
-        sub_batched = _take(batched, idx)
-        got, ok, kink = self._closed_form(sub_env, sub_batched, fixed, len(idx))
+        got, ok, kink = self._closed_form(sub_env, _take(batched, idx), fixed, len(idx))
         if self.defn.is_expr:   # the kinks of a LaTeX definition count too
             try:
                 self.defn.batch(sub_env)
                 kink = torch.minimum(kink, sub_env.kink.cpu())
             except (RuntimeError, Unsupported):
                 pass
-        tally.outside["the closed form cannot be evaluated (singular matrix)"] += int(
-            (~ok).sum())
+        outside["the closed form cannot be evaluated (singular matrix)"] += int((~ok).sum())
         fin = _finite(got) & ok
-        tally.outside["the closed form is not finite"] += int((ok & ~fin).sum())
+        outside["the closed form is not finite"] += int((ok & ~fin).sum())
         near = fin & ~(kink > self.kink_eps)
-        tally.rejected += int(near.sum())
+        status[idx[near]] = NEAR
         use = fin & ~near
         if not bool(use.any()):
-            return
+            return ev
         expected, got = _sel(expected, use), _sel(got, use)
         sel = idx[use]
         if self.form.is_expr:
             expected = to_matrix(expected, self.kind, out_shape,
                                  tuple(batched[self.wrt].shape[1:]))
         if tuple(expected.shape[1:]) != tuple(got.shape[1:]):
-            tally.failure = self._report(expected[0], got[0], batched, fixed, dims,
-                                         int(sel[0]))
-            tally.shape_failure = True
-            return
-        agree, err = compare_batch(expected, got, self.rtol, self.atol)
-        if not bool(agree.all()):
-            agree, err = agree.cpu(), err.cpu()
-            worst = int(torch.argmax(torch.where(agree, -1.0, err)))
-            tally.failure = self._report(expected[worst], got[worst], batched, fixed, dims,
-                                         int(sel[worst]))
-            agree_err = err[agree]
-        else:
-            agree_err = err
-        tally.compared += int(agree.sum())
-        if agree_err.numel():
-            tally.max_err = max(tally.max_err, float(agree_err.max()))
+            ev.shape = (tuple(expected.shape[1:]), tuple(got.shape[1:]))
+            return ev
+        agree, e = compare_batch(expected, got, self.rtol, self.atol)
+        agree, e = agree.cpu(), e.cpu()
+        status[sel] = torch.where(agree, AGREE, FAIL).to(torch.int8)
+        err[sel] = e
+        ev.expected, ev.got, ev.index = expected, got, sel
+        return ev
 
-    def _report(self, expected, got, batched, fixed, dims, i) -> str:
-        values = {**dims}
-        for s in self.ctx.specs:
-            if s.name in batched and not s.define:
-                values[s.name] = batched[s.name][i]
-            elif s.name in fixed and s.kind not in ("dim",):
-                values[s.name] = fixed[s.name]
-        return mismatch_message(
-            expected, got, values, self.ctx, subject="the closed form", against=self.against,
-            head=self.head, found_by="failing case found by the batched search",
-            rtol=self.rtol, atol=self.atol, dev=self.dev)
+    def pair(self, ev: Evaluation, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(expected, got) at point ``i`` of an evaluation (it must have been compared)."""
+        j = int((ev.index == i).nonzero()[0, 0])
+        return ev.expected[j], ev.got[j]
+
+    def env_for(self, batched: dict[str, torch.Tensor], fixed: dict[str, Any],
+                k: int) -> Env:
+        """derive's environment for given points (natural layout, leading batch axis);
+        derived symbols are computed from them, and added to ``batched`` as the
+        definition receives them."""
+        ctx = self.ctx
+        env = Env({}, batch=k, device=self.dev,
+                  functions={s.name: FUNCTIONS[s.torch] for s in ctx.specs
+                             if s.kind == "function" and s.torch in FUNCTIONS})
+        dims = {s.name: int(fixed[s.name]) for s in ctx.dims}
+        for name, v in dims.items():
+            env[ctx.objects[name]] = float(v)
+        derived = []
+        for s in ctx.specs:
+            if s.kind in ("dim", "identity", "ones", "function"):
+                continue
+            if s.define:
+                derived.append(s)
+                continue
+            if s.name in batched:
+                v = batched[s.name]
+                if s.kind in ("scalar", "constant", "index"):
+                    v = v.reshape(k, 1, 1)
+                elif s.kind in ("vector", "family"):
+                    v = v.reshape(k, -1, 1)
+            else:
+                v = torch.full((k, 1, 1), float(fixed[s.name]), dtype=torch.float64,
+                               device=self.dev)
+            bind(env, s, ctx.objects[s.name], v)
+        for s in derivation_order(derived, ctx):
+            v = derive_value(s, ctx, env, dims)
+            bind(env, s, ctx.objects[s.name], v)
+            batched[s.name] = natural_batch(v.expand(k, *v.shape[1:]), s)
+        return env
 
     # --- evaluation -----------------------------------------------------------------------
 
@@ -230,7 +293,7 @@ class Search:
         if not self.form.is_expr:
             got, ok = self._map(lambda p: torch.as_tensor(
                 self.form.fn(**callable_args(self.form.fn, p, "closed form")),
-                dtype=torch.float64, device=self.dev), batched, fixed, b)
+                dtype=torch.float64, device=self.dev), batched, fixed, b, "closed form")
             return got, ok, torch.full((b,), math.inf, dtype=torch.float64)
         try:
             got = self.form.batch(env)
@@ -259,18 +322,22 @@ class Search:
                                f"numerically: {type(exc).__name__}: {exc}")
 
     def _map(self, fn: Callable[[dict], torch.Tensor], batched: dict[str, torch.Tensor],
-             fixed: dict[str, Any], b: int) -> tuple[torch.Tensor, torch.Tensor]:
+             fixed: dict[str, Any], b: int, key: str) -> tuple[torch.Tensor, torch.Tensor]:
         """``fn`` at every point: vmapped, or point by point when it cannot be (Python
-        control flow on values, a singular matrix at one point). Returns the values
-        (NaN where it could not be computed) and whether each point could be."""
+        control flow on values, ``.item()``, a singular matrix at one point). Returns the
+        values (NaN where it could not be computed) and whether each point could be.
+        A function that cannot be vmapped (``key`` names it) is looped from then on."""
         names = list(batched)
-        try:
-            out = torch.func.vmap(lambda *ts: fn({**fixed, **dict(zip(names, ts))}))(
-                *[batched[n] for n in names])
-            if isinstance(out, torch.Tensor) and out.shape[:1] == (b,):
-                return out, torch.ones(b, dtype=torch.bool)
-        except Exception:      # noqa: BLE001 - the loop below raises what is real
-            pass
+        if key not in self._loop_only:
+            try:
+                out = torch.func.vmap(lambda *ts: fn({**fixed, **dict(zip(names, ts))}))(
+                    *[batched[n] for n in names])
+                if isinstance(out, torch.Tensor) and out.shape[:1] == (b,):
+                    return out, torch.ones(b, dtype=torch.bool)
+                self._loop_only.add(key)
+            except Exception as exc:      # noqa: BLE001 - the loop below raises what is real
+                if not is_domain_error(exc):
+                    self._loop_only.add(key)
         rows: list[Any] = []
         for i in range(b):
             try:

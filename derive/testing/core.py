@@ -77,6 +77,12 @@ def as_expr(x: Any, ctx: Context, what: str) -> Any:
                          else f"\n    {x}\n    {' ' * exc.position}^")
                 raise InvalidArgument(f"{what} {x!r} cannot be read ({exc.code}): "
                                       f"{exc.message}{caret}{_hint(exc, ctx)}") from None
+            except (RecursionError, MemoryError):
+                raise
+            except Exception as exc:   # noqa: BLE001 - the reader should raise AnswerError
+                raise InvalidArgument(f"{what} {x!r} cannot be read: derive's reader failed "
+                                      f"with {type(exc).__name__}: {exc} (a bug in derive; "
+                                      f"please report it with this LaTeX)") from None
         return ctx.cache[key]
     if isinstance(x, sp.Basic) or isinstance(x, sp.MatrixBase):
         return _rebind(x, ctx, what)
@@ -85,7 +91,7 @@ def as_expr(x: Any, ctx: Context, what: str) -> Any:
 
 
 def _hint(exc: AnswerError, ctx: Context) -> str:
-    if exc.code != "parse.undeclared_symbol":
+    if "not a symbol of this question" not in exc.message:
         return ""
     if not ctx.specs:
         return ("\n  no symbol is declared: pass shapes=, e.g. shapes={'x': 'n'} for a "
@@ -169,7 +175,7 @@ class Form:
             self.expr = as_expr(x, ctx, what)
             try:
                 self.compiled = compiled(self.expr)
-            except Unsupported as exc:
+            except (Unsupported, TypeError, ValueError, AttributeError) as exc:
                 raise InvalidArgument(f"{what} {x if isinstance(x, str) else self.expr!r} "
                                       f"cannot be evaluated numerically: {exc}") from None
             self.text = x if isinstance(x, str) else sp.sstr(self.expr)

@@ -147,9 +147,15 @@ def declare(symbols: Any = None, *, shapes: Mapping[str, Any] | None = None,
             raise InvalidArgument(f"domains names {name!r}, which is not declared: add it to "
                                   f"shapes= (declared: {', '.join(decl) or 'nothing yet'})")
         decl[name]["domain"] = domain
-    for name, d in decl.items():
-        if isinstance(d, dict) and name in GREEK and "latex" not in d:
+    for name, d in list(decl.items()):
+        if not isinstance(d, dict):
+            continue
+        if name in GREEK and "latex" not in d:
             d["latex"] = [f"\\{name}"]
+        shape = d.get("shape", ())
+        for dim in (shape.split() if isinstance(shape, str) else shape):
+            if isinstance(dim, str) and not dim.isdigit() and dim not in decl:
+                decl[dim] = {"kind": "dim"}     # dims are free names
     specs = tuple(_spec(name, d) for name, d in decl.items())
     if specs not in _CONTEXTS:
         if len(_CONTEXTS) > 256:
@@ -735,15 +741,8 @@ def assert_matches_autograd(closed_form: Any, definition: Any, *, wrt: str,
         tally = _hypothesis_search(max_examples=max_examples, **hyp)
     else:
         tally = runner.run(max_examples, seed=seed_)
-        if tally.failure is not None:
-            # shrink it: Hypothesis's search, from scratch, finds the smallest case; if
-            # it finds none, the batched search's own case is reported
-            try:
-                _hypothesis_search(max_examples=max_examples, **hyp)
-            except (Undecided, InvalidArgument):
-                pass
-            raise Mismatch(tally.failure + "\n  (Hypothesis found no failing case to shrink; "
-                           "this one is the batched search's)")
+        if tally.failure is not None:   # already shrunk (derive.testing.shrink)
+            raise Mismatch(tally.failure)
     if tally.outside_total * 2 > tally.drawn:
         raise _outside_domain_error(runner, ctx, tally, seed_)
     if tally.compared == 0:
