@@ -104,6 +104,16 @@ _RENDER = {"typst": (render_typst, compile_typst, ".typ"),
            "latex": (render_latex, compile_latex, ".tex")}
 
 
+def _version() -> str:
+    """derive's installed version (read from the package metadata, not by importing the
+    root package, which would reach every stage)."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("derive")
+    except PackageNotFoundError:
+        return "?"
+
+
 def _check_options(engine: str, edition: str) -> None:
     if engine not in _RENDER:
         raise BookletError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
@@ -134,9 +144,8 @@ def build_booklet(bank: Bank, exam_id: str, report: Any = None, engine: str = "t
         from ..validate.run import validate
         report = validate(bank, exam_id, seed=seed, device=device, progress=progress)
         origin = origin or "validated while this booklet was made"
-    from .. import __version__
     source = render(bank.exams[exam_id], report, edition=edition, origin=origin,
-                    version=__version__)
+                    version=_version())
     if source_path is not None:
         Path(source_path).write_text(source, encoding="utf-8")
     return compile_(source)
@@ -165,7 +174,6 @@ def build_cli(bank: Bank, args: Any) -> int:
     if args.from_report:
         report, origin = load_report(args.from_report), f"from {args.from_report}"
     render, compile_, suffix = _RENDER[args.engine]
-    from .. import __version__
     all_ok = True
     for e, target in targets.items():
         def progress(what: str, k: int, total: int) -> None:
@@ -177,7 +185,7 @@ def build_cli(bank: Bank, args: Any) -> int:
             org = "validated while this booklet was made"
         else:
             rep, org = report, origin
-        source = render(bank.exams[e], rep, edition=edition, origin=org, version=__version__)
+        source = render(bank.exams[e], rep, edition=edition, origin=org, version=_version())
         if args.keep_source:
             target.with_suffix(suffix).write_text(source, encoding="utf-8")
         try:
