@@ -40,8 +40,11 @@ class Tally:
     rejected: int = 0                      # near a kink, or an avoid_zero zero
     outside: Counter = field(default_factory=Counter)   # reason -> points
     max_err: float = 0.0
-    failure: str | None = None             # the report of the first disagreement
+    failure: str | None = None             # the report of a wrong shape
     shape_failure: bool = False            # the failure is a wrong shape (no point needed)
+    #: the first disagreement: (dims, the batch's values, shared values, its index, the
+    #: generator), for derive.testing.shrink
+    failing: tuple | None = None
 
     @property
     def outside_total(self) -> int:
@@ -133,7 +136,7 @@ class Search:
             per_group = max(1, math.ceil(need / len(choices)))
             for dims in choices:
                 self._group(dims, per_group, gen, tally, overrides or {})
-                if tally.failure is not None and stop_at_failure:
+                if (tally.failure or tally.failing) is not None and stop_at_failure:
                     return tally
         return tally
 
@@ -157,10 +160,9 @@ class Search:
             tally.shape_failure = True
             return
         failing = (ev.status == FAIL).nonzero().reshape(-1)
-        if len(failing):
-            from .shrink import shrink
+        if len(failing):      # the caller shrinks it (derive.testing.shrink)
             worst = int(failing[torch.argmax(ev.err[failing])])
-            tally.failure = shrink(self, dims, batched, fixed, worst, gen)
+            tally.failing = (dims, batched, fixed, worst, gen)
 
     def evaluate(self, env: Env, batched: dict[str, torch.Tensor], fixed: dict[str, Any],
                  k: int) -> Evaluation:

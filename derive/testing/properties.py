@@ -21,6 +21,7 @@ from ..notation.declare import spec as declaration
 from ..notation.symbols import Context, SymbolSpec
 from ..notation.tables import GREEK
 from .batched import Search, Tally
+from .shrink import shrink
 from .core import (AVOID_EPS, DEFAULT_DIM_RANGE, KINDS, KINK_EPS, Agreement, Form,
                    InvalidArgument, Mismatch, Undecided, autograd, callable_args,
                    is_domain_error, latex_definition, layout_error, mismatch_message,
@@ -741,8 +742,10 @@ def assert_matches_autograd(closed_form: Any, definition: Any, *, wrt: str,
         tally = _hypothesis_search(max_examples=max_examples, **hyp)
     else:
         tally = runner.run(max_examples, seed=seed_)
-        if tally.failure is not None:   # already shrunk (derive.testing.shrink)
+        if tally.failure is not None:
             raise Mismatch(tally.failure)
+        if tally.failing is not None:
+            raise Mismatch(shrink(runner, *tally.failing))
     if tally.outside_total * 2 > tally.drawn:
         raise _outside_domain_error(runner, ctx, tally, seed_)
     if tally.compared == 0:

@@ -14,14 +14,12 @@ bounded by counts (never by time), so a report does not depend on the machine.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
+from .batched import FAIL, Search
 from .core import mismatch_message
-
-if TYPE_CHECKING:
-    from .batched import Search
 
 MAX_STEPS = 64          # rounds of entry shrinking
 MAX_CANDIDATES = 512    # points evaluated per round
@@ -32,10 +30,9 @@ ELEMENTWISE = ("real", "positive", "nonnegative", "negative", "nonzero", "probab
 FOUND_BY = "smallest failing case found"
 
 
-def shrink(search: "Search", dims: dict[str, int], batched: dict[str, torch.Tensor],
+def shrink(search: Search, dims: dict[str, int], batched: dict[str, torch.Tensor],
            fixed: dict[str, Any], i: int, gen: torch.Generator) -> str:
     """The report of the failing point ``i`` of a batch, shrunk."""
-    from .batched import FAIL
     derived = {s.name for s in search.ctx.specs if s.define}
     point = {n: v[i] for n, v in batched.items() if n not in derived}
     dims, point, fixed = _shrink_dims(search, dims, point, fixed, gen)
@@ -55,7 +52,7 @@ def shrink(search: "Search", dims: dict[str, int], batched: dict[str, torch.Tens
                             rtol=search.rtol, atol=search.atol, dev=search.dev)
 
 
-def evaluate_points(search: "Search", points: list[dict[str, torch.Tensor]],
+def evaluate_points(search: Search, points: list[dict[str, torch.Tensor]],
                     fixed: dict[str, Any]):
     """Evaluate given points (one dict of natural-layout values each) in one batch."""
     k = len(points)
@@ -64,9 +61,8 @@ def evaluate_points(search: "Search", points: list[dict[str, torch.Tensor]],
     return search.evaluate(env, batched, fixed, k), batched
 
 
-def _shrink_dims(search: "Search", dims: dict[str, int], point: dict, fixed: dict,
+def _shrink_dims(search: Search, dims: dict[str, int], point: dict, fixed: dict,
                  gen: torch.Generator):
-    from .batched import FAIL
     for s in search.ctx.dims:
         lo = int((s.bounds or (2, 5))[0])
         while dims[s.name] > lo:
@@ -125,9 +121,8 @@ def _options(v: float, domain: str, bounds) -> list[float]:
     return out
 
 
-def _shrink_entries(search: "Search", point: dict[str, torch.Tensor], fixed: dict
+def _shrink_entries(search: Search, point: dict[str, torch.Tensor], fixed: dict
                     ) -> dict[str, torch.Tensor]:
-    from .batched import FAIL
     specs = {s.name: s for s in search.ctx.specs}
     names = [n for n in point if n in specs and specs[n].domain in ELEMENTWISE
              and specs[n].kind in ("scalar", "vector", "matrix", "family")]
