@@ -23,6 +23,8 @@ import torch
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from ..notation.shapes import Gradient, PseudoInverse, Vec
+
 Fn = Callable[["Env"], Any]
 
 
@@ -249,7 +251,9 @@ def _condition(c: Any) -> Fn:
 def _relational(e: Any) -> Fn:
     f = RELATIONAL[type(e)]
     lhs, rhs = compile_expr(e.lhs), compile_expr(e.rhs)
-    discrete = isinstance(e, (sp.Equality, sp.Unequality))
+    # a comparison of integers (entry indices, 0 <= p < m) has no kink to stay away from
+    discrete = isinstance(e, (sp.Equality, sp.Unequality)) or (
+        e.lhs.is_integer is True and e.rhs.is_integer is True)
 
     def rel(env):
         a, b = _t(lhs(env), env), _t(rhs(env), env)
@@ -322,6 +326,8 @@ def _sum_over(body: Fn, var: Any, lo: Fn, hi: Fn, vectorise: bool,
         return v.sum(dim=1, keepdim=True)
 
     def total(env):
+        if _varies(lo(env)) or _varies(hi(env)):
+            return _masked_loop(body, var, lo, hi, env, torch.add, 0.0)
         a, b = _int(lo(env)), _int(hi(env))
         saved = env.get(var, None)
         try:
@@ -341,6 +347,52 @@ def _sum_over(body: Fn, var: Any, lo: Fn, hi: Fn, vectorise: bool,
             else:
                 env[var] = saved
     return total
+
+
+MAX_LOOP_TERMS = 100_000
+
+
+def _varies(v: Any) -> bool:
+    """A bound that differs from point to point (``\\sum_{o=1}^{oC}``, oC drawn per point)."""
+    if not isinstance(v, torch.Tensor) or v.numel() <= 1:
+        return False
+    flat = v.reshape(-1)
+    return not bool((flat == flat[0]).all())
+
+
+def _masked_loop(body: Fn, var: Any, lo: Fn, hi: Fn, env: Env, op: Callable,
+                 unit: float) -> torch.Tensor:
+    """A sum or product whose bounds differ from point to point: every term from the least
+    lower bound to the greatest upper bound, each counted only where it is in range."""
+    lo_t = _t(lo(env), env).reshape(-1, 1, 1).expand(env.batch, 1, 1)
+    hi_t = _t(hi(env), env).reshape(-1, 1, 1).expand(env.batch, 1, 1)
+    a, b = int(lo_t.min().round()), int(hi_t.max().round())
+    if b - a > MAX_LOOP_TERMS:
+        raise Unsupported("a sum with too many terms")
+    saved = env.get(var, None)
+    acc = torch.full((env.batch, 1, 1), unit, dtype=torch.float64, device=env.device)
+    try:
+        for k in range(a, b + 1):
+            env[var] = float(k)
+            v = _t(body(env), env)
+            inside = (lo_t <= k) & (k <= hi_t)
+            acc = op(acc, torch.where(inside, v, torch.full_like(v, unit)))
+    finally:
+        if saved is None:
+            env.pop(var, None)
+        else:
+            env[var] = saved
+    return acc
+
+
+def _product(e: sp.Product) -> Fn:
+    """A product over one or more indices, term by term."""
+    fn = compile_expr(e.function)
+    for var, lo_e, hi_e in e.limits:
+        fn = (lambda body, var, lo, hi: lambda env: _masked_loop(body, var, lo, hi, env,
+                                                                 torch.mul, 1.0))(
+            fn, var, compile_expr(lo_e), compile_expr(hi_e))
+    return fn
 
 
 def _applied(e: Any) -> Fn:
@@ -386,8 +438,114 @@ def _inverse(e: sp.Inverse) -> Fn:
 
 
 def _matpow(e: sp.MatPow) -> Fn:
+    """``A^k``; ``k`` may be an integer symbol that differs from point to point."""
     inner, k = compile_expr(e.base), compile_expr(e.exp)
-    return lambda env: torch.linalg.matrix_power(inner(env), _int(k(env)))
+
+    def power(env):
+        a, kv = inner(env), k(env)
+        if not isinstance(kv, torch.Tensor):
+            return torch.linalg.matrix_power(a, _int(kv))
+        ks = kv.reshape(-1).round().long()
+        if ks.numel() == 1 or bool((ks == ks[0]).all()):
+            return torch.linalg.matrix_power(a, int(ks[0]))
+        a = a.expand(env.batch, *a.shape[1:])
+        out = torch.empty_like(a)
+        for value in torch.unique(ks).tolist():
+            rows = ks == value
+            out[rows] = torch.linalg.matrix_power(a[rows], int(value))
+        return out
+    return power
+
+
+def _pinv(e: Any) -> Fn:
+    inner = compile_expr(e.arg)
+    return lambda env: torch.linalg.pinv(inner(env))
+
+
+def _vec(e: Any) -> Fn:
+    inner = compile_expr(e.arg)
+
+    def vec(env):
+        a = inner(env)
+        return a.transpose(-1, -2).reshape(a.shape[0], -1, 1)   # columns stacked
+    return vec
+
+
+def _det(e: Any) -> Fn:
+    inner = compile_expr(e.arg)
+    return lambda env: torch.linalg.det(inner(env))[:, None, None]
+
+
+def _kron(e: Any) -> Fn:
+    parts = [compile_expr(a) for a in e.args]
+
+    def kron(env):
+        acc = parts[0](env)
+        for p in parts[1:]:
+            b = p(env)
+            n = max(acc.shape[0], b.shape[0])
+            acc = torch.einsum("nab,ncd->nacbd", acc.expand(n, *acc.shape[1:]),
+                               b.expand(n, *b.shape[1:]))
+            acc = acc.reshape(n, acc.shape[1] * acc.shape[2], acc.shape[3] * acc.shape[4])
+        return acc
+    return kron
+
+
+def _hadamard_power(e: Any) -> Fn:
+    base, ex = compile_expr(e.base), compile_expr(e.exp)
+    return lambda env: torch.pow(_t(base(env), env), ex(env))
+
+
+def _gradient(e: Any) -> Fn:
+    """The gradient of a scalar expression in a vector or matrix, by torch autograd."""
+    inner = compile_expr(e.expr)
+    name = e.var.name
+
+    def grad(env):
+        try:
+            value = env[name]
+        except KeyError:
+            raise Unsupported(f"no value for {name}") from None
+        leaf = value.detach().clone().requires_grad_(True)
+        env[name] = leaf
+        try:
+            with torch.enable_grad():
+                out = _t(inner(env), env)
+                if not out.requires_grad:
+                    return torch.zeros_like(value)
+                (g,) = torch.autograd.grad(out.sum(), leaf, allow_unused=True)
+        finally:
+            env[name] = value
+        return torch.zeros_like(value) if g is None else g.detach()
+    return grad
+
+
+def _function_matrix(e: Any) -> Fn:
+    """A matrix given by its entries, ``Lambda((i, j), body)`` (0-based i, j): the body is
+    evaluated once per entry."""
+    lam = e.lamda
+    rows, cols = compile_expr(e.shape[0]), compile_expr(e.shape[1])
+    i, j = lam.variables
+    body = compile_expr(lam.expr)
+
+    def build(env):
+        r, c = _int(rows(env)), _int(cols(env))
+        saved = (env.get(i, None), env.get(j, None))
+        try:
+            entries = []
+            for a in range(r):
+                for b in range(c):
+                    env[i], env[j] = float(a), float(b)
+                    entries.append(_t(body(env), env).reshape(-1))
+        finally:
+            for var, old in zip((i, j), saved):
+                if old is None:
+                    env.pop(var, None)
+                else:
+                    env[var] = old
+        n = max(v.shape[0] for v in entries)
+        return torch.stack([v.expand(n) for v in entries], dim=1).reshape(n, r, c)
+    return build
 
 
 def _hadamard(e: Any) -> Fn:
@@ -453,5 +611,7 @@ _COMPILERS: dict[type, Callable[[Any], Fn]] = {
     sp.MatAdd: _matadd, sp.MatMul: _matmul, sp.Transpose: _transpose,
     sp.Inverse: _inverse, sp.MatPow: _matpow, sp.HadamardProduct: _hadamard,
     sp.DiagMatrix: _diag, sp.Trace: _trace, MatrixElement: _element,
-    ElementwiseApplyFunction: _applyfunc,
+    ElementwiseApplyFunction: _applyfunc, sp.FunctionMatrix: _function_matrix,
+    sp.HadamardPower: _hadamard_power, sp.Determinant: _det, sp.KroneckerProduct: _kron,
+    PseudoInverse: _pinv, Vec: _vec, sp.Product: _product, Gradient: _gradient,
 }

@@ -25,6 +25,16 @@ class Chain:
     texts: list[str] = field(default_factory=list)  # each item as the user wrote it
 
 
+@dataclass(frozen=True)
+class Local:
+    """A name the answer defines (``where S = \\sum_i x_i``; ``p_k = ...`` for every
+    ``k``, whose bare name is then the vector of the entries)."""
+
+    value: Any
+    index: Any = None       # the index symbol of an indexed definition
+    vector: bool = False    # the value is the vector of the entries
+
+
 @dataclass
 class ParsedAnswer:
     """A whole answer: its parts (split at top-level commas, ``and``, ``;``)."""

@@ -30,11 +30,11 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from ..errors import AnswerError
 from . import shapes
 from .answer import Chain
-from .lexer import Token
+from .lexer import Token, lex
 from .shapes import ShapeFault, is_matrix, scalarise, shape_text
-from .symbols import substitute_aliases
-from .tables import (GREEK, MAX_EXPONENT_DIGITS, MAX_SUM_TERMS, MULTI_FUNCS, RELATIONS,
-                     SCALAR_FUNCS)
+from .symbols import is_asked, substitute_aliases
+from .tables import (FOREIGN, GREEK, ITALIC_FUNCTIONS, MATRIX_FUNCTIONS,
+                     MAX_EXPONENT_DIGITS, MAX_SUM_TERMS, MULTI_FUNCS, RELATIONS, SCALAR_FUNCS)
 
 if TYPE_CHECKING:
     from .symbols import Context
@@ -47,7 +47,19 @@ class Parser:
         self.bound: list[dict[str, sp.Symbol]] = []
         self.in_abs = 0
         self.in_norm = 0
+        self.in_eval = 0   # inside \left. ... \right|_{...}
         self.end_pos = tokens[-1].pos + len(tokens[-1].text) if tokens else 0
+        self.foreign_at: dict[sp.Symbol, int] = {}   # undeclared names read, and where
+        self.ranges: dict[Any, Any] = {}   # a bound index -> its upper bound (e_i's length)
+
+    def child(self, tokens: list[Token]) -> "Parser":
+        """A parser for a piece of this answer (a script, an argument), sharing what this
+        one knows: bound indices and the undeclared names read."""
+        p = Parser(tokens, self.ctx)
+        p.bound = self.bound
+        p.foreign_at = self.foreign_at
+        p.ranges = self.ranges
+        return p
 
     # -- token helpers
     def peek(self, k: int = 0) -> Token | None:
@@ -89,7 +101,7 @@ class Parser:
     def chain(self) -> Chain:
         pos = self.peek().pos if self.peek() else 0
         spans = [(pos, None)]
-        items = [self.expr()]
+        items = [self.inline_cases(self.expr())]
         ops: list[str] = []
         while self.peek() is not None and (self.peek().text in RELATIONS or (
                 not ops and self.peek().kind == "char" and self.peek().text == ":")):
@@ -97,7 +109,7 @@ class Parser:
             spans[-1] = (spans[-1][0], op_tok.pos)
             ops.append("=" if op_tok.text == ":" else op_tok.text)  # "real: ..." labels too
             spans.append((self.peek().pos if self.peek() else op_tok.pos, None))
-            items.append(self.expr())
+            items.append(self.inline_cases(self.expr()))
         if self.peek() is not None:
             tok = self.peek()
             if tok.kind == "cmd" and tok.text == r"\cdots":
@@ -105,25 +117,73 @@ class Parser:
             raise self.error(f"unexpected '{tok.text}'")
         return Chain(items, ops, pos, spans)
 
+    def inline_cases(self, value: Any) -> Any:
+        """``v \\text{ if } c, \\text{ else } w``: cases written in a line."""
+        if not (self.peek() is not None and self.peek().kind == "word"
+                and self.peek().text in ("if", "when")):
+            return value
+        self.next()
+        cond = self.condition(",")
+        if self.at(",", "char"):
+            self.next()
+        t = self.peek()
+        if t is None or t.kind != "word" or t.text not in ("else", "otherwise"):
+            raise self.error("after 'if', write the other case: \\text{ else } ...", t)
+        self.next()
+        other = self.inline_cases(self.expr())
+        if is_matrix(value) or is_matrix(other):
+            raise self.error("cases with vector values are not supported", t, "shape.invalid")
+        return sp.Piecewise((value, cond), (other, True))
+
     # -- grammar
     def expr(self) -> Any:
-        sign = 1
+        sign, minus = 1, None
         if self.at("-", "char"):
-            self.next()
+            minus = self.next()
             sign = -1
         elif self.at("+", "char"):
             self.next()
         acc = self.term()
         if sign < 0:
+            self.no_list(minus, acc)
             acc = -acc
+        terms = [acc]   # the terms as written, for a sum written out with \cdots
         while self.peek() is not None and self.peek().kind == "char" and self.peek().text in "+-":
             op = self.next()
+            if op.text == "+" and self.at(r"\cdots", "cmd"):
+                acc = self.written_out_sum(acc, terms, op)
+                terms = [acc]
+                continue
             rhs = self.term()
+            terms.append(rhs if op.text == "+" else -rhs)
             acc = self.add(acc, rhs if op.text == "+" else -rhs, op)
         return acc
 
+    def written_out_sum(self, acc: Any, terms: list[Any], op: Token) -> Any:
+        """``a_1 + a_2 + \\cdots + a_m``: the sum of the pattern the written terms follow,
+        read off the first term and the last (and checked against the second)."""
+        dots = self.next()
+        if not self.at("+", "char"):
+            raise self.error("after \\cdots, write the last term: a_1 + \\cdots + a_m", dots)
+        self.next()
+        last = self.term()
+        first, second = (terms[0], terms[1]) if len(terms) >= 2 else (terms[-1], None)
+        total = _series(first, second, last)
+        if total is None:
+            raise self.error("the terms around \\cdots do not follow one pattern in an index: "
+                             "write the sum with \\sum", dots)
+        return total
+
     # -- shape-typed operations (the rules are in derive.notation.shapes)
+    def no_list(self, tok: Token | None, *values: Any) -> None:
+        """A parenthesised list ``(a, b)`` is several values, never one operand (SymPy's
+        Tuple would repeat under ``2 (a, b)`` and raise under ``-(a, b)``)."""
+        if any(isinstance(v, sp.Tuple) for v in values):
+            raise self.error("a list of values (a, b) cannot be an operand: write the "
+                             "values one by one", tok, "shape.invalid")
+
     def shaped(self, op: Token | None, fn: Any, *args: Any, **kw: Any) -> Any:
+        self.no_list(op, *args)
         try:
             return fn(*args, **kw)
         except ShapeFault as exc:
@@ -144,16 +204,18 @@ class Parser:
         t = self.peek()
         if t is None:
             return False
-        if t.kind in ("num", "ref"):
+        if t.kind in ("num", "ref", "idx"):
             return True
         if t.kind == "char":
             if t.text == "|":
-                return self.in_abs == 0
+                return self.in_abs == 0 and not (self.peek(1) is not None
+                                                 and self.peek(1).text == "_")
             return t.text.isalpha() or t.text in "([{"
         if t.kind == "cmd":
             if t.text == r"\|":
                 return self.in_norm == 0
-            return t.text not in (r"\cdot", r"\times", r"\odot", r"\circ", r"\otimes", r"\end", r"\\",
+            return t.text not in (r"\cdot", r"\times", r"\odot", r"\circ", r"\otimes", r"\end",
+                                  r"\\",
                                   r"\le", r"\ge", r"\ne", r"\approx", r"\cdots", r"\in",
                                   r"\rightarrow", "&")
         return False
@@ -173,7 +235,7 @@ class Parser:
                 acc = self.div(acc, self.power(), t)
             elif t.kind == "cmd" and t.text == r"\otimes":
                 self.next()
-                acc = self.shaped(t, shapes.outer, acc, self.power())
+                acc = self.shaped(t, shapes.kronecker, acc, self.power())
             elif t.kind == "cmd" and t.text in (r"\odot", r"\circ"):
                 self.next()
                 acc = self.shaped(t, shapes.hadamard, acc, self.power())
@@ -194,15 +256,37 @@ class Parser:
                 base = self.superscript(base, base_tok)
             elif t.kind == "char" and t.text == "_":
                 self.next()
-                base = self.element(base, self.script_tokens(), t)
+                toks = self.script_tokens()
+                if any(u.kind == "char" and u.text == "=" for u in toks) and not is_matrix(base):
+                    base = self.evaluation(base, toks, t)   # [a(t + \Delta)^2]_{t=0}
+                else:
+                    base = self.element(base, toks, t)
+            elif (t.kind == "char" and t.text == "|" and self.in_abs == 0
+                  and self.in_eval == 0
+                  and self.peek(1) is not None and self.peek(1).text == "_"):
+                self.next()   # f'(w)\Big|_{w = w_k}: an evaluation bar
+                self.next()
+                base = self.evaluation(base, self.script_tokens(), t)
             elif t.kind == "char" and t.text in "'!":
                 raise self.error(f"'{t.text}' is not understood here; write the expression out")
             else:
                 return base
 
     def script_tokens(self) -> list[Token]:
-        """The tokens of a sub/superscript: one token, or a braced group."""
+        """The tokens of a sub/superscript or a command's argument, as TeX reads them: a
+        braced group, or ONE token: ``x^20`` is ``x^{2}0`` and ``\\frac12`` is
+        ``\\frac{1}{2}``; a command that takes arguments takes them too (``x^\\frac12``)."""
         t = self.next()
+        if t.kind == "num" and len(t.text) > 1:
+            # TeX reads one character: the rest of the number stays in the input
+            first = Token("num", t.text[0], t.pos)
+            self.t[self.i - 1:self.i] = [first, Token("num", t.text[1:], t.pos + 1)]
+            return [first]
+        if t.kind == "cmd" and t.text in SCRIPT_MACROS:
+            start = self.i - 1
+            for _ in range(SCRIPT_MACROS[t.text]):
+                self.script_tokens()
+            return self.t[start:self.i]
         if t.kind == "char" and t.text == "{":
             depth, body = 1, []
             while True:
@@ -214,8 +298,6 @@ class Parser:
                     if depth == 0:
                         return body
                 body.append(u)
-        if t.kind == "cmd" and t.text in (r"\frac", r"\sqrt"):
-            raise self.error("put a fraction in a sub/superscript inside braces", t)
         return [t]
 
     def sub(self, tokens: list[Token]) -> Any:
@@ -223,34 +305,50 @@ class Parser:
         if not tokens:
             raise self.error("empty sub/superscript")
         if any(t.kind != "ref" for t in tokens):  # an index captured by a family's pattern
+            bound = {name for scope in self.bound for name in scope}
+            # a bound index letter is the index, even where the question declares the letter
+            tokens = [Token("idx", t.text, t.pos) if t.kind == "char" and t.text in bound
+                      and t.group is None else t for t in tokens]
             tokens = substitute_aliases(tokens, self.ctx.patterns)
-        p = Parser(tokens, self.ctx)
-        p.bound = self.bound
-        return p.whole()
+        return self.child(tokens).whole()
 
     def superscript(self, base: Any, base_tok: Token | None) -> Any:
         toks = self.script_tokens()
-        texts = [t.text for t in toks]
-        if texts == ["T"] and (is_matrix(base) or not self.declared_letter("T")):
+        texts = tuple(t.text for t in toks if t.kind != "word")
+        if texts == ("T",) and isinstance(base, sp.Tuple):
+            return sp.ImmutableMatrix(list(base))   # (2, 0)^T: a column
+        self.no_list(toks[0] if toks else base_tok, base)
+        if texts == ("T",) and is_asked(base) is not None:
+            return sp.Function("transpose")(base)   # a label transposed states something else
+        if texts == ("T",) and not is_matrix(base) and not self.declared_letter("T") and not (
+                getattr(base, "atoms", lambda *a: ())(MatrixElement)) and not any(
+                str(s).startswith(FOREIGN) for s in getattr(base, "free_symbols", ())):
+            # sign(w^*)^T where w^* is a scalar: a transpose says the writer means a vector
+            raise self.error("a scalar has no transpose: this is not a vector or a matrix here",
+                             toks[0], "shape.inconsistent")
+        if texts == ("T",) and (is_matrix(base) or not self.declared_letter("T")):
             return scalarise(base.T) if is_matrix(base) else base
-        if texts == ["*"]:
+        if texts == ("*",):
             raise self.error("w^* is understood only where the question declares it", toks[0],
                              "parse.undeclared_symbol")
-        if is_matrix(base) and texts in (["-", "1"], ["-1"]):
-            if base.shape[0] != base.shape[1]:
-                raise self.error(f"cannot invert {shape_text(base)}", toks[0],
-                                 "shape.invalid")
-            return sp.Inverse(base)
+        if is_matrix(base) and texts in MATRIX_SUPERSCRIPTS:
+            return self.shaped(toks[0], MATRIX_SUPERSCRIPTS[texts], base)
+        if is_matrix(base) and texts[:1] == (r"\odot",):   # A^{\odot -1}: entrywise power
+            return sp.HadamardPower(base, self.sub(toks[1:]))
         exponent = self.sub(toks)
+        self.no_list(toks[0], exponent)
         if is_matrix(base):
-            if exponent == 2 and base.shape[1] == 1:
-                raise self.error("the square of a vector is ambiguous: write x^T x or "
-                                 "\\|x\\|^2", toks[0], "shape.invalid")
-            if base.shape[0] != base.shape[1] or not (exponent.is_Integer):
-                raise self.error(f"cannot raise {shape_text(base)} to a power", toks[0],
+            if base.shape[1] == 1 and base.shape[0] != 1:
+                raise self.error("the power of a vector is ambiguous (entrywise, or x^T x?): "
+                                 "write x \\odot x, x^T x or \\|x\\|^2", toks[0],
+                                 "parse.ambiguous")
+            if is_matrix(exponent) or not exponent.is_integer:
+                raise self.error("a matrix power takes an integer exponent", toks[0],
                                  "shape.invalid")
-            return sp.MatPow(base, exponent)
+            return self.shaped(toks[0], shapes.matrix_power, base, exponent)
         if is_matrix(exponent):
+            if base == sp.E:   # e^{\mathbf{s}}: the exponential, entrywise
+                return self.apply(sp.exp, exponent, Token("cmd", r"\exp", toks[0].pos))
             raise self.error("an exponent must be a scalar", toks[0], "shape.invalid")
         return self.pow(base, exponent, toks[0])
 
@@ -276,6 +374,9 @@ class Parser:
         if not is_matrix(base):
             raise self.error("a subscript here is not a declared name; declare it or "
                              "write it differently", tok, "parse.undeclared_symbol")
+        colon = [k for k, u in enumerate(toks) if u.kind == "char" and u.text == ":"]
+        if colon and cols_of(base) != 1:
+            return self.slice(base, toks, colon[0], tok)
         idx = self.indices(toks)
         rows, cols = base.shape
         if cols == 1 and len(idx) == 1:
@@ -287,6 +388,17 @@ class Parser:
         raise self.error(f"{shape_text(base)} needs {'one index' if cols == 1 else 'two indices'}",
                          tok, "shape.invalid")
 
+    def slice(self, base: Any, toks: list[Token], k: int, tok: Token) -> Any:
+        """``W_{r,:}`` (row r, as a row), ``W_{:,c}`` (column c)."""
+        p, q = sp.Dummy("p", integer=True), sp.Dummy("q", integer=True)
+        if k == len(toks) - 1 and k >= 2 and toks[k - 1].text == ",":   # W_{r,:}
+            r = self.sub(toks[:k - 1])
+            return sp.FunctionMatrix(1, base.shape[1], sp.Lambda((p, q), base[r - 1, q]))
+        if k == 0 and len(toks) >= 3 and toks[1].text == ",":   # W_{:,c}
+            c = self.sub(toks[2:])
+            return sp.FunctionMatrix(base.shape[0], 1, sp.Lambda((p, q), base[p, c - 1]))
+        raise self.error("write a row as W_{i,:} and a column as W_{:,j}", tok, "shape.invalid")
+
     def indices(self, toks: list[Token]) -> list[Any]:
         parts = [[]]
         for t in toks:
@@ -294,7 +406,8 @@ class Parser:
                 parts.append([])
             else:
                 parts[-1].append(t)
-        if len(parts) == 1 and len(toks) == 2 and all(t.kind in ("char", "ref") for t in toks):
+        if len(parts) == 1 and len(toks) == 2 and all(t.kind in ("char", "ref", "idx")
+                                                       for t in toks):
             parts = [[toks[0]], [toks[1]]]  # W_{ij}
         out = []
         for p in parts:
@@ -314,9 +427,17 @@ class Parser:
             raise self.error("the answer ends where an expression is expected")
         if t.kind == "num":
             return self.number(self.next())
+        if t.kind == "idx":   # an index letter of an entrywise label
+            return self.letter(self.next())
         if t.kind == "ref":
+            if t.ref[1] is None and len(t.text) == 1:
+                fn = self.function_word()
+                if fn is not None:
+                    return self.command(fn)
             return self.ref(self.next())
         if t.kind == "char":
+            if t.text == "[" and self.bracketed_condition():
+                return self.iverson("[")
             if t.text == "(":
                 return self.group("(", ")")
             if t.text == "[":
@@ -330,8 +451,20 @@ class Parser:
                 self.in_abs -= 1
                 self.expect("|", " to close |...|")
                 return self.apply(sp.Abs, inner)
+            if t.group is not None:   # an undeclared \text{word}
+                return self.foreign(self.next())
             if t.text.isalpha():
+                fn = self.function_word()
+                if fn is not None:
+                    return self.command(fn)
                 return self.letter(self.next())
+            if t.text == "#" and self.peek(1) is not None and self.peek(1).kind == "ref":
+                self.next()   # \#\text{params} where \text{params} names the count
+                return self.ref(self.next())
+            if t.text == "#" and self.peek(1) is not None and self.peek(1).group is not None:
+                self.next()   # \#\text{params}: a name for a count
+                sym = self.foreign(self.next())
+                return sp.Symbol(FOREIGN + "#" + sym.name[len(FOREIGN):], real=True)
             raise self.error(f"unexpected '{t.text}'")
         if t.kind == "cmd":
             return self.command(self.next())
@@ -340,16 +473,32 @@ class Parser:
         raise self.error(f"unexpected '{t.text}'")
 
     def number(self, t: Token) -> Any:
+        while self.peek() is not None and self.peek().kind == "num":
+            # "2 3", "{2}{3}", "0.9 8": TeX typesets the digits side by side, one number
+            more = self.next()
+            if "." in t.text and "." in more.text:
+                raise self.error("two decimal numbers run together", more)
+            t = Token("num", t.text + more.text, t.pos)
         if len(t.text.replace(".", "")) > 30:
             raise self.error("this number is too long", t, "parse.huge_number")
         if self.at("_", "char") and t.text == "1":
             self.next()
-            n = self.sub(self.script_tokens())
+            n = self.dimension(self.sub(self.script_tokens()), t)
             return sp.OneMatrix(n, 1)  # \mathbf{1}_n
         if t.text == "1" and self.at("^", "char") and self.peek(1) and self.peek(1).text == "T":
             n = self.default_dim(t)
             return sp.OneMatrix(n, 1)
         return sp.Rational(t.text)
+
+    def dimension(self, n: Any, tok: Token | None) -> Any:
+        """A size the answer writes (``\\mathbf{1}_n``, ``\\mathbf{I}_n``): a positive
+        integer, or an expression that may be one; ``\\mathbf{I}_{-1}`` is invalid."""
+        self.no_list(tok, n)
+        if is_matrix(n) or n.is_integer is False or n.is_positive is False \
+                or n.is_finite is False:
+            raise self.error("the size of a ones vector or an identity is a positive "
+                             "integer or a dimension", tok, "shape.invalid")
+        return n
 
     def default_dim(self, t: Token) -> Any:
         dims = self.ctx.dims
@@ -361,7 +510,7 @@ class Parser:
     def group(self, open_: str, close: str) -> Any:
         start = self.next()
         items = [self.expr()]
-        while self.at(",", "char"):
+        while self.at(",", "char") or self.at(";", "char"):   # (1{,}5; -0{,}65)
             self.next()
             items.append(self.expr())
         t = self.peek()
@@ -380,17 +529,180 @@ class Parser:
             if name in scope:
                 return scope[name]
         if name == "e" and "e" not in self.ctx.objects:
+            if self.at("_", "char"):  # e_y: a standard basis vector
+                self.next()
+                return self.basis(self.sub(self.script_tokens()))
             return sp.E
-        if name == "I" and self.at("_", "char"):
+        if name == "I" and "I" not in self.ctx.objects:
+            if self.at("_", "char"):
+                self.next()
+                return sp.Identity(self.dimension(self.sub(self.script_tokens()), t))
+            return sp.Identity(shapes.free_dim())  # \mathbf{I}: sized by what it meets
+        row = self.row_of_matrix(t)
+        if row is not None:
+            return row
+        return self.foreign(t)
+
+    def row_of_matrix(self, t: Token) -> Any:
+        """``a_i`` (``a_i^\\top``) for a declared matrix ``A`` and an undeclared ``a``: row
+        ``i`` of ``A``, as a column vector (the convention "a_i^T is the i-th row of A")."""
+        upper = t.text.upper()
+        if upper == t.text or not self.at("_", "char") or t.group is not None:
+            return None
+        m = self.ctx.objects.get(upper)
+        if not (is_matrix(m) and m.shape[1] != 1):
+            return None
+        self.next()
+        i = self.sub(self.script_tokens())
+        if is_matrix(i):
+            raise self.error("an index must be a scalar", t, "shape.invalid")
+        p, q = sp.Dummy("p", integer=True), sp.Dummy("q", integer=True)
+        return sp.FunctionMatrix(m.shape[1], 1, sp.Lambda((p, q), m[i - 1, p]))
+
+    def foreign(self, t: Token) -> Any:
+        """A name the question does not declare (``W`` where ``w`` is declared, ``p_1``,
+        ``\\text{elements}``): read as a quantity of its own, which the question does not
+        give. The answer is then wrong unless the name cancels or labels the value
+        (derive.notation.parser); it is never merged with a declared name."""
+        parts = [t.text]
+        if t.group is not None:   # the letters of one \text{word}
+            while self.peek() is not None and self.peek().group == t.group:
+                parts.append(self.next().text)
+            parts = [r"\text{" + "".join(parts) + "}"]
+        while self.peek() is not None and self.peek().kind == "char" and self.peek().text in "_'":
+            if self.next().text == "'":
+                parts.append("'")
+                continue
+            parts.append("_{" + "".join(u.text for u in self.script_tokens()) + "}")
+        if self.at("^", "char") and self.peek(1) is not None and self.peek(1).text == "*":
             self.next()
-            return sp.Identity(self.sub(self.script_tokens()))
-        raise self.error(f"'{name}' is not a symbol of this question", t,
-                         "parse.undeclared_symbol")
+            self.next()
+            parts.append("^*")
+        if self.at("(", "char"):   # H(U;p), \sigma(s): a function the question does not give
+            return self.operator_name(t, "".join(parts))
+        return self.foreign_name("".join(parts), t)
+
+    def evaluation(self, value: Any, toks: list[Token], t: Token) -> Any:
+        """``X|_{v = a}``: X with v set to a. A declared derivative is already a value at a
+        point (``\\frac{\\partial f}{\\partial w}`` is f'(w_k)): the bar may only name
+        that point (``|_{w = w_k}``, ``|_{w_k}``), anything else is refused."""
+        eq = next((k for k, u in enumerate(toks) if u.kind == "char" and u.text == "="), None)
+        point = self.sub(toks[eq + 1:] if eq is not None else toks)
+        if eq is not None:
+            var = self.sub(toks[:eq])
+            if isinstance(var, (sp.Symbol, MatrixElement)) and getattr(value, "has",
+                                                                       lambda v: False)(var):
+                return value.xreplace({var: point})
+        if self.declared_at(value, point):
+            return value
+        raise self.error("the point of evaluation is not understood: write the derivative "
+                         "at its point, as f'(w_k)", t)
+
+    def declared_at(self, value: Any, point: Any) -> bool:
+        """Every declared quantity of ``value`` that is written at a point (``f'(w_k)``,
+        ``\\nabla L(\\theta_k)``) is declared at ``point``; and there is one."""
+        atoms = [a for a in getattr(value, "free_symbols", set()) | set(
+            getattr(value, "atoms", lambda *a: set())(sp.MatrixSymbol))
+            if hasattr(a, "name")]
+        pointed = [a for a in atoms if self.points_of(a.name)]
+        return bool(pointed) and all(point in self.points_of(a.name) for a in pointed)
+
+    def variable_of(self, name: str) -> Any:
+        """The variable a declared gradient is taken in (``\\nabla_{\\mathbf w} J``: w)."""
+        spec = self.ctx.spec_of(name)
+        for form in spec.forms if spec is not None else ():
+            toks = lex(form)
+            for k in range(len(toks) - 1):
+                if toks[k].text == r"\partial" and k + 1 < len(toks) and k > 2 \
+                        and toks[k - 1].text == "{":
+                    try:
+                        var = self.child(substitute_aliases(toks[k + 1:k + 2],
+                                                            self.ctx.patterns)).whole()
+                    except AnswerError:
+                        continue
+                    return var
+        return None
+
+    def points_of(self, name: str) -> list[Any]:
+        """The points a declared name is written at in its forms (``f'(w_k)``: w_k)."""
+        key = ("points", name)
+        if key not in self.ctx.cache:
+            points = []
+            spec = self.ctx.spec_of(name)
+            for form in spec.forms if spec is not None else ():
+                toks = lex(form)
+                if len(toks) >= 3 and toks[-1].text == ")":
+                    depth, k = 0, len(toks) - 1
+                    for k in range(len(toks) - 1, -1, -1):
+                        depth += toks[k].text == ")"
+                        depth -= toks[k].text == "("
+                        if depth == 0:
+                            break
+                    try:
+                        inner = substitute_aliases(toks[k + 1:-1], self.ctx.patterns)
+                        p = Parser(inner, self.ctx).whole()
+                    except AnswerError:
+                        continue
+                    if not getattr(p, "free_symbols", None) or not any(
+                            str(x).startswith(FOREIGN) for x in p.free_symbols):
+                        points.append(p)
+            self.ctx.cache[key] = points
+        return self.ctx.cache[key]
+
+    def foreign_name(self, name: str, t: Token) -> sp.Symbol:
+        sym = sp.Symbol(FOREIGN + name, real=True)
+        self.foreign_at.setdefault(sym, t.pos)
+        return sym
+
+    def basis(self, index: Any) -> Any:
+        """``\\mathbf{e}_y``, ``\\mathbf{1}_y``: the standard basis vector (one-hot) of index
+        ``y``; its length is the range of a declared index, else read off the context."""
+        if is_matrix(index):
+            raise self.error("an index must be a scalar")
+        size = None
+        spec = self.ctx.spec_of(index.name) if isinstance(index, sp.Symbol) else None
+        if spec is not None and spec.kind == "index" and spec.of:
+            size = self.ctx.objects[spec.of]
+        elif index in self.ranges:   # \sum_{i=1}^m \ldots e_i: e_i has m entries
+            size = self.ranges[index]
+        p, q = sp.Dummy("p", integer=True), sp.Dummy("q", integer=True)
+        return sp.FunctionMatrix(size if size is not None else shapes.free_dim(), 1,
+                                 sp.Lambda((p, q), sp.KroneckerDelta(p + 1, index)))
+
+    def function_word(self) -> Token | None:
+        """``ln 9``, ``sign(w)``: a function name spelled in italic letters (not declared
+        letters), read as the function."""
+        best = None
+        letters = ""
+        for k in range(max(map(len, ITALIC_FUNCTIONS))):
+            u = self.peek(k)
+            if u is None or u.group is not None or not (
+                    u.kind == "char" and u.text.isalpha()
+                    or u.kind == "ref" and len(u.text) == 1 and u.ref[1] is None):
+                break
+            letters += u.text
+            if letters in ITALIC_FUNCTIONS:
+                best = (k + 1, ITALIC_FUNCTIONS[letters])
+        if best is None:
+            return None
+        k, cmd = best
+        nxt = self.peek(k)
+        if nxt is None or nxt.kind == "char" and nxt.text.isalpha():
+            return None   # "sign" must be followed by its argument
+        t = self.peek()
+        self.i += k
+        return Token("cmd", cmd, t.pos)
 
     def ref(self, t: Token) -> Any:
         name, payload = t.ref
-        if name == "=":
-            return payload  # a local 'where' definition
+        if name == "=":   # a name the answer defines ('where S = ...', 'p_k = ...')
+            local, idx = payload
+            if local.index is None:
+                return local.value
+            k = self.sub(idx)
+            if is_matrix(k):
+                raise self.error("an index must be a scalar", t, "shape.invalid")
+            return local.value.xreplace({local.index: k})
         for scope in reversed(self.bound):
             if name in scope:
                 return scope[name]
@@ -405,7 +717,17 @@ class Parser:
                 self.next()
                 args.append(self.expr())
             self.expect(")")
+            if len(args) == 1 and is_matrix(args[0]):  # \sigma(Wx): entrywise
+                return self.apply(obj, args[0])
             return obj(*args)
+        if self.at("(", "char") and self.points_of(name):
+            # \nabla J(\mathbf w), \frac{df}{dw}(w_k): the quantity at the point it is
+            # declared at; at another point it is not this quantity
+            start = self.i
+            point = self.group("(", ")")
+            if point in self.points_of(name) or point == self.variable_of(name):
+                return self.element(obj, payload, t) if payload is not None else obj
+            self.i = start
         if payload is not None:  # a family with its index: \frac{\partial f}{\partial y_i}
             return self.element(obj, payload, t)
         if spec is not None and spec.kind == "family" and not self.at("_", "char"):
@@ -423,7 +745,7 @@ class Parser:
             base = sp.E if [b.text for b in base_t] == ["e"] else self.sub(base_t)
             if is_matrix(base) or not base.is_number or base.is_positive is False:
                 raise self.error("the base of a logarithm is a positive number", t)
-            return self.apply(lambda a: sp.log(a, base), self.argument(t))
+            return self.apply(lambda a: sp.log(a, base), self.argument(t), t)
         if name in SCALAR_FUNCS:
             exponent = None
             if self.at("^", "char"):  # \cos^2 x is (\cos x)^2
@@ -432,8 +754,12 @@ class Parser:
                 if exponent == -1:
                     raise self.error(f"{name}^{{-1}} is ambiguous (inverse or reciprocal); write "
                                      f"1/{name}(x) or the inverse function by name", t)
-            value = self.apply(SCALAR_FUNCS[name], self.argument(t))
-            return value if exponent is None else self.pow(value, exponent, t)
+            value = self.apply(SCALAR_FUNCS[name], self.argument(t), t)
+            if exponent is None:
+                return value
+            if is_matrix(value):   # \tanh^2(v) of a vector: entrywise
+                return sp.HadamardPower(value, exponent)
+            return self.pow(value, exponent, t)
         if name in MULTI_FUNCS:
             return self.multi(MULTI_FUNCS[name], t)
         if name[1:] in GREEK:
@@ -441,14 +767,37 @@ class Parser:
         raise self.error(f"unknown command {name}", t, "parse.unknown_command")
 
     def argument(self, t: Token) -> Any:
-        """Argument of \\log, \\exp, ...: (..), {..}, or the next factor (\\log x)."""
+        """Argument of \\log, \\exp, ...: (..), {..}, or the factors written side by side
+        after it (``\\sin 2x``, ``\\cos\\frac{\\pi}{N} i``), up to an operator, a bracket or
+        another function."""
         if self.peek() is None:
             raise self.error(f"{t.text} needs an argument", t)
+        if self.at("(", "char") or self.at("{", "char"):
+            return self.primary()   # \\log(x)^2 is (\\log x)^2
+        acc = self.power()
+        while self.starts_factor() and not self.at("(", "char") and not self.at("[", "char") \
+                and not (self.peek().kind == "cmd" and self.peek().text not in ARGUMENT_FACTORS):
+            acc = self.mul(acc, self.power(), self.peek())
+        return acc
+
+    def operand(self) -> Any:
+        """The operand of \\operatorname{tr}, \\det, \\operatorname{diag}: a bracket (a power
+        after it applies to the result: ``\\operatorname{tr}(A)^2``), or the next factor."""
+        if self.at("(", "char") or self.at("{", "char") or self.at("[", "char"):
+            return self.primary()
         return self.power()
 
-    def apply(self, f: Any, arg: Any) -> Any:
+    def apply(self, f: Any, arg: Any, tok: Token | None = None) -> Any:
+        """``f`` of ``arg``; of a vector or matrix, entrywise. Of a square matrix, a
+        function with a matrix meaning (``\\sin X``, ``\\exp X``) is ambiguous."""
         if isinstance(arg, sp.Tuple):
             raise self.error("this function takes one argument")
+        if (is_matrix(arg) and tok is not None and tok.text in MATRIX_FUNCTIONS
+                and arg.shape[1] != 1 and arg.shape[0] == arg.shape[1]):
+            name = tok.text.lstrip("\\")
+            raise self.error(f"\\{name} of a square matrix is ambiguous: the matrix function, or "
+                             f"\\{name} of each entry? Write it entrywise with the entries, or "
+                             f"as a series", tok, "parse.ambiguous")
         if is_matrix(arg):
             d = sp.Dummy("t", real=True)
             return ElementwiseApplyFunction(sp.Lambda(d, f(d)), arg)
@@ -457,11 +806,12 @@ class Parser:
     def multi(self, f: Any, t: Token) -> Any:
         if self.at("_", "char"):
             raise self.error(f"{t.text} over a set is not understood; write {t.text}(a, b)", t)
-        arg = self.power()
+        arg = self.operand()   # \max(a, b)^2 is (\max(a, b))^2
         args = list(arg) if isinstance(arg, sp.Tuple) else [arg]
         return self.multi_value(f, args, t)
 
     def multi_value(self, f: Any, args: list[Any], t: Token) -> Any:
+        self.no_list(t, *args)
         if len(args) < 2:
             raise self.error(f"{t.text} needs two or more arguments", t)
         mats = [a for a in args if is_matrix(a)]
@@ -481,24 +831,119 @@ class Parser:
         if first in (r"\partial", "d") and den_t and den_t[0].text in (r"\partial", "d"):
             if len(num_t) == 1 and len(den_t) > 1:
                 return self.derivative(den_t[1:], t)
-            raise self.error("this derivative is not one of the question's declared "
-                             "quantities", t, "parse.undeclared_symbol")
+            value = self.derivative_of(num_t, den_t, t)
+            if value is not None:   # \frac{\partial (\gamma \hat x_i + \beta)}{\partial \gamma}
+                return value
+            # a derivative the question does not give (\partial y_i / \partial \beta)
+            name = (r"\frac{" + " ".join(u.text for u in num_t) + "}{"
+                    + " ".join(u.text for u in den_t) + "}")
+            return self.foreign_name(name, t)
         num, den = self.sub(num_t), self.sub(den_t)
         return self.div(num, den, t)
+
+    def derivative_of(self, num_t: list[Token], den_t: list[Token], t: Token) -> Any:
+        """``\\frac{\\partial (expr)}{\\partial v}`` of an expression in declared names only
+        (never of a name the question does not give: its dependence on v is unknown)."""
+        if len(num_t) < 2 or len(den_t) < 2 or num_t[1].text == "^":
+            return None
+        probe = Parser(substitute_aliases(num_t[1:], self.ctx.patterns), self.ctx)
+        probe.bound = self.bound
+        try:
+            body, var = probe.whole(), self.child(substitute_aliases(
+                den_t[1:], self.ctx.patterns)).whole()
+        except AnswerError:
+            return None
+        if probe.foreign_at or is_matrix(body) or not isinstance(
+                var, (sp.Symbol, MatrixElement, sp.MatrixSymbol)):
+            return None
+        return self.shaped(t, shapes.gradient, body, var)
 
     def derivative(self, var_t: list[Token], t: Token) -> Any:
         """``\\frac{\\partial}{\\partial s_k}\\left(...\\right)``: the derivative operator, in a
         declared scalar or an entry of a declared vector (a step in a chain of working)."""
         var = self.sub(var_t)
-        if not (isinstance(var, (sp.Symbol, MatrixElement))):
-            raise self.error("differentiate with respect to a declared scalar or an entry "
-                             "of a declared vector", t, "parse.syntax")
+        if not (isinstance(var, (sp.Symbol, MatrixElement, sp.MatrixSymbol))):
+            raise self.error("differentiate with respect to a declared scalar, vector or "
+                             "matrix, or an entry of one", t, "parse.syntax")
         if self.peek() is None:
             raise self.error("the derivative operator needs something to differentiate", t)
-        body = self.power()
+        body = self.operator_body()
         if is_matrix(body):
             raise self.error("the derivative operator takes a scalar here", t, "shape.invalid")
-        return sp.diff(body, var)
+        return self.differentiate(body, var, t)
+
+    def differentiate(self, body: Any, var: Any, t: Token) -> Any:
+        """d body / d var; a body with a name the question does not give depends on var in
+        a way nobody knows: the derivative is then a name of its own, not 0."""
+        unknown = {s for s in getattr(body, "free_symbols", ())
+                   if str(s).startswith(FOREIGN)} - {var}
+        if unknown:
+            return self.foreign_name(f"d({body})/d({var})", t)
+        return self.shaped(t, shapes.gradient, body, var)
+
+    def operator_body(self) -> Any:
+        """What a derivative operator applies to: the product after it
+        (``\\partial/\\partial s_j\\, a(s_j - s_y)^2``, ``\\nabla_x (Wx-y)^T(Wx-y)``); a bracket
+        followed by an evaluation subscript (``\\frac{d}{dt}[\\ldots]_{t=0}``) is the body alone,
+        and the subscript evaluates the derivative."""
+        t = self.peek()
+        if t is not None and t.kind == "char" and t.text in "([{":
+            end = self.group_end(self.i)
+            nxt = self.t[end] if end < len(self.t) else None
+            if nxt is not None and nxt.text == "_" and end + 1 < len(self.t):
+                script_end = (self.group_end(end + 1) if self.t[end + 1].text == "{"
+                              else end + 2)
+                if any(u.text == "=" for u in self.t[end + 1:script_end]):
+                    return self.primary()
+        return self.term()
+
+    def group_end(self, k: int) -> int:
+        """Index just past the bracket group opening at ``self.t[k]``."""
+        depth = 0
+        for j in range(k, len(self.t)):
+            u = self.t[j]
+            if u.kind == "char" and u.text in "([{":
+                depth += 1
+            elif u.kind == "char" and u.text in ")]}":
+                depth -= 1
+                if depth == 0:
+                    return j + 1
+        return len(self.t)
+
+    def nabla(self, t: Token) -> Any:
+        """``\\nabla_{\\mathbf x}(\\ldots)``: the gradient of an expression (a declared gradient,
+        ``\\nabla_{\\mathbf w} J``, is a name and never reaches here); without a subscript,
+        in the only vector the expression has."""
+        var = None
+        if self.at("_", "char"):
+            self.next()
+            var = self.sub(self.script_tokens())
+        if self.peek() is None:
+            raise self.error("the gradient needs something to differentiate", t)
+        body = self.operator_body()
+        if var is None:
+            vectors = [m for m in getattr(body, "atoms", lambda *a: set())(sp.MatrixSymbol)]
+            if len(vectors) != 1:
+                raise self.error("write the variable of the gradient, as \\nabla_{\\mathbf w}", t)
+            var = vectors[0]
+        if not isinstance(var, (sp.Symbol, MatrixElement, sp.MatrixSymbol)):
+            raise self.error("the gradient is taken in a declared scalar, vector or matrix", t)
+        return self.differentiate(body, var, t)
+
+    def evaluated(self, t: Token) -> Any:
+        """``\\left. X \\right|_{v = a}``: X at v = a."""
+        self.in_eval += 1
+        try:
+            inner = self.expr()
+        finally:
+            self.in_eval -= 1
+        bar = self.peek()
+        if not (bar is not None and bar.text == "|" and self.peek(1) is not None
+                and self.peek(1).text == "_"):
+            raise self.error("\\left. needs its \\right|_{...}", t)
+        self.next()
+        self.next()
+        return self.evaluation(inner, self.script_tokens(), bar)
 
     def sqrt(self, t: Token) -> Any:
         if self.at("[", "char"):
@@ -507,14 +952,21 @@ class Parser:
             while not self.at("]", "char"):
                 k.append(self.next())
             self.next()
-            return self.apply(lambda v: sp.root(v, self.sub(k)), self.sub(self.script_tokens()))
-        return self.apply(sp.sqrt, self.sub(self.script_tokens()))
+            index = self.sub(k)
+            self.no_list(t, index)
+            if is_matrix(index) or index == 0:
+                raise self.error("the index of a root is a nonzero scalar", t, "shape.invalid")
+            # through the power guard: \sqrt[10^{-12}]{2} is 2^{10^{12}}
+            return self.apply(lambda v: self.pow(v, 1 / index, t),
+                              self.sub(self.script_tokens()), t)
+        return self.apply(sp.sqrt, self.sub(self.script_tokens()), t)
 
     def norm(self, t: Token) -> Any:
         self.in_norm += 1
         inner = self.expr()
         self.in_norm -= 1
         self.expect(r"\|", " to close \\|...\\|")
+        self.no_list(t, inner)
         p = 2
         if self.at("_", "char"):
             self.next()
@@ -536,65 +988,261 @@ class Parser:
         return sp.sqrt(sq)
 
     def summation(self, t: Token) -> Any:
+        return self.big_operator(t, sp.Sum, sp.Add, "sum")
+
+    def product(self, t: Token) -> Any:
+        return self.big_operator(t, sp.Product, sp.Mul, "product")
+
+    def big_operator(self, t: Token, node: Any, fold: Any, what: str) -> Any:
+        """``\\sum``/``\\prod`` with an index: ``_i``, ``_{i=1}^n``, ``_{j \\ne y}``,
+        ``_{j=1, j \\ne y}^C``, ``_{\\substack{j=1\\\\ j\\ne y}}``, ``_{j \\in
+        \\{1,\\dots,C\\}\\setminus\\{y\\}}``, ``_{i \\in \\{16, 7, 7\\}}``."""
         if not self.at("_", "char"):
-            raise self.error("write the summation index, as \\sum_i or \\sum_{i=1}^n", t)
+            raise self.error(f"write the {what}'s index, as \\{what}_i or \\{what}_{{i=1}}^n", t)
         self.next()
         sub = self.script_tokens()
-        if not sub or sub[0].kind not in ("char", "ref", "cmd"):
-            raise self.error("the summation index must be a letter", t)
+        if sub and sub[0].kind == "cmd" and sub[0].text == r"\substack":
+            sub = [u for u in sub[2:-1]]   # \substack{j=1\\ j\ne y}: its lines as clauses
+            sub = [Token("char", ",", u.pos) if u.text == "\\\\" else u for u in sub]
+        if not sub or sub[0].kind not in ("char", "ref", "cmd", "idx"):
+            raise self.error(f"the {what}'s index must be a letter", t)
         index_tok = sub[0]
         name = index_tok.text if index_tok.kind != "ref" else index_tok.ref[0]
         index = sp.Symbol(name, integer=True)
-        rest = sub[1:]
-        lower, exclude = sp.Integer(1), None
-        scope = {name: index}
-        self.bound.append(scope)
+        lower, upper, excludes, values = sp.Integer(1), None, [], None
+        self.bound.append({name: index})
         try:
-            if rest and rest[0].text == "=":
-                lower = self.sub(rest[1:])
-            elif rest and rest[0].text == r"\ne":
-                exclude = self.sub(rest[1:])
-            elif rest and rest[0].text == r"\in":
-                pass  # \sum_{i \in [n]}: range from the body
-            elif rest:
-                raise self.error("the summation index is not understood", rest[0])
-            upper = None
+            for clause in _clauses(sub[1:], index_tok):
+                kind, rest = clause[0].text, clause[1:]
+                if kind == "=":
+                    lower = self.sub(rest)
+                elif kind == r"\ne":
+                    excludes.append(self.sub(rest))
+                elif kind == r"\in":
+                    lower, upper, values, more = self.index_set(rest, t)
+                    excludes.extend(more)
+                else:
+                    raise self.error(f"the {what}'s index is not understood", clause[0])
             if self.at("^", "char"):
                 self.next()
                 upper = self.sub(self.script_tokens())
+            if upper is not None:
+                self.ranges[index] = upper
             body = self.term()
         finally:
             self.bound.pop()
+        if values is not None:   # a finite set written out
+            return fold(*[body.xreplace({index: v}) for v in values])
         if is_matrix(body):
-            raise self.error("sums of vectors and matrices are not supported; write the "
-                             "matrix form", t, "shape.invalid")
+            if upper is None and index not in body.free_symbols:
+                raise self.error(f"the terms of this {what} are a vector or a matrix that does "
+                                 f"not depend on {name}", t, "shape.inconsistent")
+            if node is not sp.Sum:
+                raise self.error("a product of vectors or matrices is not understood; write "
+                                 "the matrix form", t, "shape.invalid")
+            # \sum_i (Wx - y)_i e_i x^T: the matrix of the sums of the entries
+            p, q = sp.Dummy("p", integer=True), sp.Dummy("q", integer=True)
+            entry = body[p, q]
+            total = self.big_operator_value(node, entry, index, lower, upper, excludes, t,
+                                            name, what)
+            return sp.FunctionMatrix(body.shape[0], body.shape[1], sp.Lambda((p, q), total))
+        return self.big_operator_value(node, body, index, lower, upper, excludes, t, name,
+                                       what)
+
+    def big_operator_value(self, node: Any, body: Any, index: Any, lower: Any, upper: Any,
+                           excludes: list[Any], t: Token, name: str, what: str) -> Any:
+        self.no_list(t, lower, upper, body, *excludes)
         if upper is None:
             upper = _range_from_body(body, index)
             if upper is None:
                 raise self.error(f"cannot tell the range of {name}: give bounds, "
-                                 f"as \\sum_{{{name}=1}}^n", t)
+                                 f"as \\{what}_{{{name}=1}}^n", t)
         if upper.is_number and upper - lower > MAX_SUM_TERMS:
-            raise self.error("this sum has too many terms to check", t, "parse.huge_number")
-        if exclude is not None:
-            body = sp.Piecewise((body, sp.Ne(index, exclude)), (0, True))
-        return sp.Sum(body, (index, lower, upper))
+            raise self.error(f"this {what} has too many terms to check", t, "parse.huge_number")
+        for e in excludes:
+            body = sp.Piecewise((body, sp.Ne(index, e)), (1 if node is sp.Product else 0, True))
+        return node(body, (index, lower, upper))
+
+    def index_set(self, toks: list[Token], t: Token) -> tuple[Any, Any, Any, list[Any]]:
+        """``\\{1, \\dots, C\\}`` (a range), ``\\{16, 7, 7\\}`` (values), ``[n]``, each
+        optionally ``\\setminus \\{y\\}``: (lower, upper, values, excluded)."""
+        cut = next((k for k, u in enumerate(toks) if u.text == r"\setminus"), len(toks))
+        main, minus = toks[:cut], toks[cut + 1:]
+        excluded = []
+        if minus:
+            inner = minus[1:-1] if minus[0].text in "([" else minus
+            excluded = [self.sub(part) for part in _split_commas(inner)]
+        if not main:
+            return sp.Integer(1), None, None, excluded
+        if main[0].text == "[" and main[-1].text == "]":   # [n] = {1, ..., n}
+            return sp.Integer(1), self.sub(main[1:-1]), None, excluded
+        if main[0].text != "(" or main[-1].text != ")":
+            raise self.error("write the index set as \\{1, \\dots, n\\}", t)
+        items = _split_commas(main[1:-1])
+        if any(len(it) == 1 and it[0].text == r"\cdots" for it in items):
+            if len(items) != 3 or items[1][0].text != r"\cdots":
+                raise self.error("write the index set as \\{1, \\dots, n\\}", t)
+            return self.sub(items[0]), self.sub(items[2]), None, excluded
+        return sp.Integer(1), None, [self.sub(it) for it in items], excluded
+
+    def expectation(self, t: Token) -> Any:
+        """``\\mathbb{E}_{i \\sim U}[f_i]``: the mean over the index's range (uniform, ``U``,
+        ``\\mathcal{U}\\{1,\\dots,K\\}``), or ``\\mathbb{E}_{i \\sim p}[f_i]`` =
+        ``\\sum_i p_i f_i`` for a declared distribution ``p``. Without a subscript it is a
+        name (a label such as ``\\mathbb{E}[y_2]``)."""
+        if not self.at("_", "char"):
+            return self.operator_name(t, r"\mathbb{E}")
+        self.next()
+        sub = self.script_tokens()
+        sim = next((k for k, u in enumerate(sub) if u.text == r"\sim"), None)
+        if sim is None or sim == 0:
+            raise self.error("write the expectation's distribution, as \\mathbb{E}_{i \\sim U}", t)
+        index_tok, dist = sub[0], sub[sim + 1:]
+        name = index_tok.text if index_tok.kind != "ref" else index_tok.ref[0]
+        index = sp.Symbol(name, integer=True)
+        self.bound.append({name: index})
+        try:
+            body = self.primary()
+        finally:
+            self.bound.pop()
+        if is_matrix(body):
+            raise self.error("the expectation of a vector is not supported", t, "shape.invalid")
+        lower, upper = sp.Integer(1), None
+        weight: Any = None
+        if dist and dist[0].text in ("U", r"\mathcal") or (
+                dist and dist[0].kind == "ref" and dist[0].ref[0] == "U"):
+            rest = dist[2:] if dist[0].text == r"\mathcal" else dist[1:]
+            if rest:
+                lower, upper, _, _ = self.index_set(rest, t)
+        else:
+            p = self.sub(dist)
+            if is_matrix(p) and p.shape[1] == 1:
+                weight = p[index - 1, 0]
+                upper = p.shape[0]
+            else:
+                fam = self.family_entry(dist, index)
+                if fam is None:
+                    raise self.error("the expectation's distribution is not understood", t)
+                weight, upper = fam
+        if upper is None:
+            upper = _range_from_body(body, index)
+            if upper is None:
+                raise self.error(f"cannot tell the range of {name}", t)
+        if weight is None:
+            return sp.Sum(body, (index, lower, upper)) / (upper - lower + 1)
+        return sp.Sum(weight * body, (index, lower, upper))
+
+    def family_entry(self, toks: list[Token], index: Any) -> tuple[Any, Any] | None:
+        """``p`` where a family ``p_i`` is declared: its entry at ``index``, and its range."""
+        if len(toks) != 1:
+            return None
+        for pat in self.ctx.patterns:
+            if pat.wildcard and pat.tokens[0] == toks[0].key and len(pat.tokens) == 3:
+                obj = self.ctx.objects[pat.target]
+                return obj[index - 1, 0], obj.shape[0]
+        return None
+
+    def operator_name(self, t: Token, name: str) -> Any:
+        """``\\operatorname{Var}[y]``, ``\\mathbb{V}[y]``: a quantity named by an operator
+        applied to an argument, which the question does not give."""
+        if self.at("[", "char") or self.at("(", "char"):
+            open_ = self.next()
+            close = {"[": "]", "(": ")"}[open_.text]
+            depth, inner = 1, []
+            while True:
+                u = self.next()
+                depth += u.text == open_.text
+                depth -= u.text == close
+                if depth == 0:
+                    break
+                inner.append(u.text)
+            name += open_.text + " ".join(inner) + close
+        return self.foreign_name(name, t)
+
+    def underbrace(self, t: Token) -> Any:
+        """``\\underbrace{d \\cdot d \\cdots d}_{L+1 \\text{ factors}}``: the brace says how
+        many; ``\\underbrace{X}_{\\text{...}}`` otherwise is X."""
+        inner = self.script_tokens()
+        label: list[Token] = []
+        if self.at("_", "char"):
+            self.next()
+            label = self.script_tokens()
+        count = [u for u in label if u.kind != "word" and u.group is None]
+        words = "".join(u.text for u in label if u.group is not None or u.kind == "word")
+        dots = [k for k, u in enumerate(inner) if u.text == r"\cdots"]
+        if dots and count and words.strip().lower() in ("factors", "terms", "times", "copies"):
+            k = dots[0]
+            item = [u for u in inner[k + 1:]]
+            if not item:
+                raise self.error("write the last factor after \\cdots", inner[k])
+            n = self.sub(count)
+            value = self.sub(item)
+            before = inner[:k]
+            ops = {u.text for u in before if u.text in (r"\cdot", r"\times", "+")}
+            pieces = _split_at(before, (r"\cdot", r"\times", "+"))
+            if any(self.sub(pc) != value for pc in pieces if pc):
+                raise self.error("the factors around \\cdots are not all the same", inner[k])
+            return n * value if ops == {"+"} else self.pow(value, n, t)
+        return self.sub(inner)
+
+    def ones(self, t: Token) -> Any:
+        """``\\mathbf{1}``: the ones vector (``_n``: of length n; bare: sized by what it
+        meets); ``\\mathbf{1}_y`` with an index y: the basis vector e_y; followed by a
+        condition, ``\\mathbf{1}(k = y)``, the indicator."""
+        if self.at("_", "char") or self.bracketed_condition():
+            return self.indicator(t)
+        return sp.OneMatrix(shapes.free_dim(), 1)
+
+    def bracketed_condition(self) -> bool:
+        """The next tokens are a bracket holding a relation at its top level: ``[k = y]``."""
+        t = self.peek()
+        if t is None or t.kind != "char" or t.text not in "([{":
+            return False
+        depth = 0
+        for k in range(self.i, len(self.t)):
+            u = self.t[k]
+            if u.kind == "char" and u.text in "([{":
+                depth += 1
+            elif u.kind == "char" and u.text in ")]}":
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif depth == 1 and (u.text in RELATIONS and u.kind in ("char", "cmd")
+                                 or u.kind == "cmd" and u.text == r"\in"):
+                return True
+        return False
+
+    def iverson(self, open_: str) -> Any:
+        """``[k = y]``: Iverson's bracket, 1 where the condition holds and 0 elsewhere."""
+        close = {"[": "]", "(": ")", "{": "}"}[open_]
+        self.next()
+        cond = self.condition(close, entrywise=True)
+        self.expect(close)
+        return self.indicator_of(cond)
 
     def indicator(self, t: Token) -> Any:
         if self.at("_", "char"):  # \mathbb{1}_n is the ones vector; \mathbb{1}_{k=y} an indicator
             self.next()
             toks = self.script_tokens()
             if any(u.text in RELATIONS for u in toks):
-                sub = Parser(toks, self.ctx)
-                cond = sub.condition()
+                if toks and toks[0].text == "(" and toks[-1].text == ")":
+                    toks = toks[1:-1]   # \mathbb{1}_{\{k = y\}}
+                sub = self.child(toks)
+                cond = sub.condition(None, entrywise=True)
                 if sub.peek() is not None:
                     raise sub.error(f"unexpected '{sub.peek().text}'")
-                return sp.Piecewise((1, cond), (0, True))
-            return sp.OneMatrix(self.sub(toks), 1)
+                return self.indicator_of(cond)
+            size = self.sub(toks)
+            if not is_matrix(size) and size not in {self.ctx.objects[d.name]
+                                                    for d in self.ctx.dims} \
+                    and not size.is_number:
+                return self.basis(size)   # \mathbf{1}_y, y an index: one-hot
+            return sp.OneMatrix(self.dimension(size, t), 1)
         if not (self.at("[", "char") or self.at("(", "char") or self.at("{", "char")):
-            raise self.error("write the indicator's condition in brackets: \\mathbb{1}[k = y]", t)
-        close = {"[": "]", "(": ")", "{": "}"}[self.next().text]
-        cond = self.condition(close, entrywise=True)
-        self.expect(close)
+            return sp.OneMatrix(shapes.free_dim(), 1)   # \mathbb{1}: the ones vector
+        return self.iverson(self.peek().text)
+
+    def indicator_of(self, cond: Any) -> Any:
         if isinstance(cond, tuple):  # 1[A x > 0]: a vector of indicators
             rel, lhs, rhs = cond
             d = sp.Dummy("t", real=True)
@@ -603,12 +1251,36 @@ class Parser:
                                             diff)
         return sp.Piecewise((1, cond), (0, True))
 
+    def determinant(self, t: Token) -> Any:
+        m = self.operand()
+        if not is_matrix(m):
+            return m
+        if m.shape[0] != m.shape[1]:
+            raise self.error(f"the determinant of {shape_text(m)} is not defined", t,
+                             "shape.inconsistent")
+        return sp.Determinant(m)
+
+    def matrix_op(self, fn: Any, what: str):
+        def handler(p: "Parser", t: Token) -> Any:
+            m = p.operand()
+            if not is_matrix(m):
+                raise p.error(f"{what} takes a matrix", t, "shape.inconsistent")
+            return p.shaped(t, fn, m)
+        return handler
+
     def condition(self, *stops: str, entrywise: bool = False) -> Any:
         conds = []
         while True:
             while self.peek() is not None and self.peek().kind == "word":
                 if self.peek().text in ("otherwise", "else"):
                     self.next()
+                    return sp.true
+                if " ".join(self.peek().text.lower().split()) in ALWAYS:
+                    # "for every i": the piece holds everywhere
+                    self.next()
+                    while self.peek() is not None and self.peek().text not in (
+                            r"\\", r"\end", *[x for x in stops if x]):
+                        self.next()
                     return sp.true
                 self.next()
             lhs = self.expr()
@@ -618,10 +1290,12 @@ class Parser:
             while t is not None and t.text in RELATIONS:  # a < s_j \le b is a chain
                 self.next()
                 rhs = self.expr()
+                self.no_list(t, lhs, rhs)
                 if (entrywise and not conds and is_matrix(lhs) and lhs.shape[1] == 1
                         and (not is_matrix(rhs) or rhs.shape == lhs.shape)
                         and t.text in ("<", ">", r"\le", r"\ge", "=", r"\ne")
-                        and self.peek() is not None and self.peek().text in stops):
+                        and (self.peek().text in stops if self.peek() is not None
+                             else None in stops)):
                     return (RELATIONS[t.text], lhs, rhs)
                 if is_matrix(lhs) or is_matrix(rhs):
                     raise self.error("a condition compares scalars (a vector condition is "
@@ -629,11 +1303,39 @@ class Parser:
                                      "shape.invalid")
                 conds.append(RELATIONS[t.text](lhs, rhs))
                 lhs, t = rhs, self.peek()
-            if self.at(",", "char") or (self.peek() is not None and self.peek().kind == "word"
-                                         and self.peek().text == "and"):
+            if self.at(",", "char") and self.peek(1) is not None and self.peek(1).kind == "word" \
+                    and self.peek(1).text in ("else", "otherwise"):
+                pass   # "c, \text{ else } w": the condition ends at the comma
+            elif self.at(",", "char") and self.peek(1) is not None and (
+                    self.peek(1).text in (r"\\", r"\end", "&") or self.peek(1).text in stops):
+                self.next()   # "s_j \le s_y, \\": the comma ends the condition
+            elif self.at(",", "char") or (self.peek() is not None and self.peek().kind == "word"
+                                           and self.peek().text == "and"):
                 self.next()
                 continue
             return sp.And(*conds) if len(conds) > 1 else conds[0]
+
+    def part_named(self) -> str | None:
+        """A condition in prose that names one part of a tuple question ("real sample
+        X^i", "input is generated"): that part's name (the cases give the parts)."""
+        parts = [p for p in self.ctx.asked if p]
+        if len(parts) < 2:
+            return None
+        k, words = self.i, []
+        while k < len(self.t) and self.t[k].text not in (r"\\", r"\end"):
+            u = self.t[k]
+            if u.kind == "word" or u.group is not None:
+                words.append(u.text.lower() if u.kind == "word" else u.text.lower())
+            elif u.kind == "ref" and is_asked(self.ctx.objects.get(u.text)) is not None:
+                words.append(is_asked(self.ctx.objects[u.text]))
+            k += 1
+        text = " ".join(words)
+        found = [p for p in parts if p.lower() in text.replace(",", " ").split()
+                 or p.lower() in text.replace(" ", "")]
+        if len(found) != 1:
+            return None
+        self.i = k
+        return found[0]
 
     def environment(self, t: Token) -> Any:
         env = "".join(x.text for x in self.script_tokens())
@@ -643,9 +1345,16 @@ class Parser:
                 if self.at(r"\end", "cmd"):
                     break
                 value = self.expr()
+                if self.at(",", "char") and self.peek(1) is not None and self.peek(1).text == "&":
+                    self.next()   # "2a, & s_j \le s_y": the comma is punctuation
                 self.expect("&", " between a value and its condition")
-                cond = self.condition()
+                named = self.part_named()
+                cond = named if named is not None else self.condition()
+                if isinstance(value, sp.Tuple):
+                    value = sp.nan   # [-\alpha, \alpha]: a set of values (a subgradient)
                 pieces.append((value, cond))
+                if self.at(".", "char"):
+                    self.next()   # "b, & s_j > s_y. \end{cases}": the period is punctuation
                 if self.at(r"\\", "cmd"):
                     self.next()
                     continue
@@ -657,6 +1366,13 @@ class Parser:
             self.script_tokens()
             if not pieces:
                 raise self.error("empty cases", t)
+            if all(isinstance(c, str) for _, c in pieces):   # the parts, by name
+                order = [p for p in self.ctx.asked if p]
+                if sorted(c for _, c in pieces) != sorted(order):
+                    raise self.error("the cases do not name each asked part once", t)
+                return sp.Tuple(*[next(v for v, c in pieces if c == p) for p in order])
+            if any(isinstance(c, str) for _, c in pieces):
+                raise self.error("every case names an asked part, or none does", t)
             if any(is_matrix(v) for v, _ in pieces):
                 raise self.error("cases with vector values are not supported", t,
                                  "shape.invalid")
@@ -688,22 +1404,22 @@ class Parser:
         return sp.KroneckerDelta(*idx)
 
     def diag(self, t: Token) -> Any:
-        v = self.primary()
+        v = self.operand()
         if not (is_matrix(v) and v.shape[1] == 1):
-            raise self.error("diag takes a vector", t, "shape.invalid")
+            raise self.error("diag takes a vector", t, "shape.inconsistent")
         return sp.DiagMatrix(v)
 
     def softmax(self, t: Token) -> Any:
-        v = self.primary()  # softmax(z)_i: the subscript indexes the result, not z
+        v = self.operand()  # softmax(z)_i: the subscript indexes the result, not z
         if not (is_matrix(v) and v.shape[1] == 1):
-            raise self.error("softmax takes a vector", t, "shape.invalid")
+            raise self.error("softmax takes a vector", t, "shape.inconsistent")
         d = sp.Dummy("t", real=True)
         k = sp.Dummy("k", integer=True, positive=True)
         total = sp.Sum(sp.exp(v[k - 1, 0]), (k, 1, v.shape[0]))
         return ElementwiseApplyFunction(sp.Lambda(d, sp.exp(d) / total), v)
 
     def trace(self, t: Token) -> Any:
-        m = self.power()
+        m = self.operand()
         if not is_matrix(m):
             return m
         return sp.Trace(m)
@@ -712,11 +1428,77 @@ class Parser:
         return lambda p, t: value
 
 
+def _split_commas(toks: list[Token]) -> list[list[Token]]:
+    return _split_at(toks, (",",))
+
+
+def _split_at(toks: list[Token], seps: tuple[str, ...]) -> list[list[Token]]:
+    out: list[list[Token]] = [[]]
+    depth = 0
+    for u in toks:
+        if u.kind == "char" and u.text in "([{":
+            depth += 1
+        elif u.kind == "char" and u.text in ")]}":
+            depth -= 1
+        if depth == 0 and u.text in seps and u.kind in ("char", "cmd"):
+            out.append([])
+            continue
+        out[-1].append(u)
+    return out
+
+
+def _clauses(toks: list[Token], index_tok: Token) -> list[list[Token]]:
+    """The conditions on a big operator's index: ``=1``, ``\\ne y``, ``j=1, j \\ne y``."""
+    out = []
+    for k, part in enumerate(_split_commas(toks)):
+        if k > 0 and part and part[0].key == index_tok.key:
+            part = part[1:]
+        if part:
+            out.append(part)
+    return out
+
+
+def _series(first: Any, second: Any, last: Any) -> Any:
+    """The sum ``first + second + ... + last`` whose terms differ only in one running
+    index of the vectors (and families) they take entries of (entries that are the same in
+    the first and the last term stay fixed); None if they do not follow one pattern."""
+    def entries(e: Any) -> dict | None:
+        out: dict = {}
+        for m in getattr(e, "atoms", lambda *a: set())(MatrixElement):
+            key = (m.parent, m.args[2])
+            if key in out and out[key] != m.args[1]:
+                return None
+            out[key] = m.args[1]
+        return out
+    a, b = entries(first), entries(last)
+    if a is None or b is None or set(a) != set(b):
+        return None
+    running = [key for key in a if a[key] != b[key]]
+    starts = {a[key] for key in running}
+    ends = {b[key] for key in running}
+    if not running or len(starts) != 1 or len(ends) != 1 or not next(iter(starts)).is_number:
+        return None
+    i0, end = next(iter(starts)), next(iter(ends)) + 1
+    k = sp.Dummy("k", integer=True)
+    general = first.xreplace({key[0][a[key], key[1]]: key[0][k - 1, key[1]] for key in running})
+    if general.xreplace({k: end}) != last:
+        return None
+    if second is not None and general.xreplace({k: i0 + 2}) != second:
+        return None
+    return sp.Sum(general, (k, i0 + 1, end))
+
+
+def cols_of(e: Any) -> Any:
+    return e.shape[1] if is_matrix(e) else None
+
+
 def _range_from_body(body: Any, index: sp.Symbol) -> Any:
-    """Upper bound of an unbounded sum: the length of a vector the index runs over."""
+    """Upper bound of an unbounded sum: the dim of what the index runs over (the length
+    of x in x_i, the columns of W in W_{ki})."""
     for el in body.atoms(MatrixElement):
-        if index in el.args[1].free_symbols and el.parent.shape[1] == 1:
-            return el.parent.shape[0]
+        for axis in (0, 1):
+            if index in el.args[1 + axis].free_symbols:
+                return el.parent.shape[axis]
     return None
 
 
@@ -732,6 +1514,23 @@ def _unsupported(what: str):
     return handler
 
 
+#: conditions in words that hold everywhere ("for every i")
+ALWAYS = frozenset({"for every", "for all", "for each", "for any", "always", "in all cases"})
+
+#: commands that may continue a function's argument written without brackets
+ARGUMENT_FACTORS = frozenset({r"\frac", r"\pi", r"\sqrt"} | {"\\" + g for g in GREEK})
+
+#: commands whose arguments TeX takes with them in a script or an argument (x^\frac12)
+SCRIPT_MACROS = {r"\frac": 2, r"\sqrt": 1}
+
+#: superscripts with a matrix meaning: the script's tokens -> the operation
+MATRIX_SUPERSCRIPTS = {
+    ("-", "1"): shapes.invert, ("-1",): shapes.invert,
+    ("-", "T"): shapes.inverse_transpose, ("T", "-", "1"): shapes.inverse_transpose,
+    ("+",): shapes.pseudo_inverse, (r"\dagger",): shapes.pseudo_inverse,
+    (r"\dag",): shapes.pseudo_inverse,
+}
+
 COMMANDS = {
     r"\frac": Parser.frac,
     r"\sqrt": Parser.sqrt,
@@ -743,9 +1542,21 @@ COMMANDS = {
     r"\diag": Parser.diag,
     r"\softmax": Parser.softmax,
     r"\tr": Parser.trace,
+    r"\ones": Parser.ones,
+    r"\prod": Parser.product,
+    r"\mathbbE": Parser.expectation,
+    r"\Var": lambda p, t: p.operator_name(t, r"\operatorname{Var}"),
+    r"\Std": lambda p, t: p.operator_name(t, r"\operatorname{Std}"),
+    r"\underbrace": Parser.underbrace,
+    r"\undefined": lambda p, t: sp.nan,
+    r"\evalopen": Parser.evaluated,
+    r"\overbrace": Parser.underbrace,
+    r"\det": Parser.determinant,
+    r"\pinv": Parser.matrix_op(None, shapes.pseudo_inverse, "the pseudo-inverse"),
+    r"\vecop": Parser.matrix_op(None, shapes.Vec, "vec"),
     r"\pi": lambda p, t: sp.pi,
     r"\infty": lambda p, t: sp.oo,
     r"\cdots": _unsupported("an ellipsis cannot be graded; write the expression out"),
     r"\partial": _unsupported("this derivative is not one of the question's declared quantities"),
-    r"\nabla": _unsupported("this gradient is not one of the question's declared quantities"),
+    r"\nabla": Parser.nabla,
 }

@@ -16,6 +16,13 @@ from dataclasses import dataclass
 
 from ..errors import AnswerError
 
+#: Greek letter names (the command without its backslash); the publisher maps the same
+#: table to Typst (derive.publish.latex_text, through derive.notation.tables)
+GREEK = frozenset(
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu "
+    "nu xi omicron pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega "
+    "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega ell".split())
+
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
 
@@ -43,13 +50,31 @@ DROP = {
     r"\left", r"\right", r"\bigl", r"\bigr", r"\Bigl", r"\Bigr", r"\big", r"\Big",
     r"\bigg", r"\Bigg", r"\biggl", r"\biggr", r"\Biggl", r"\Biggr", r"\displaystyle",
     r"\textstyle", r"\,", r"\;", r"\:", r"\!", r"\ ", r"\quad", r"\qquad", r"\limits",
-    r"\nolimits", r"\middle",
+    r"\nolimits", r"\middle", r"\(", r"\)", r"\[", r"\]", r"\hfill", r"\enspace",
+    r"\thinspace", r"\medspace", r"\thickspace", r"\negthinspace",
 }
+#: math delimiters and wrappers around a whole answer: $...$, $$...$$, \(...\), \[...\],
+#: \boxed{...} (the last is a STYLE command: its argument is kept)
+MATH_DELIMITERS = {"$"}
+#: commands that introduce the conclusion: what precedes them is working, what follows is
+#: the answer ("... \Rightarrow p_2 = 0.9", "\therefore 784")
+LEAD_COMMANDS = {r"\therefore", r"\Rightarrow", r"\implies", r"\Longrightarrow",
+                 r"\Rrightarrow"}
+#: prose that introduces the conclusion, inside \text{...} (compared lower-case, without
+#: trailing punctuation)
+LEAD_WORDS = {"so", "hence", "thus", "therefore", "answer", "final answer", "the answer is",
+              "the final answer is", "so the answer is", "which gives", "we get", "giving",
+              "result", "solution", "final"}
 #: commands whose braced argument is kept as is (presentation only)
 STYLE = {
     r"\mathbf", r"\boldsymbol", r"\bm", r"\mathit", r"\mathrm", r"\mathsf", r"\vec",
-    r"\mathnormal", r"\pmb", r"\mathbfit", r"\symbf", r"\bf", r"\rm",
+    r"\mathnormal", r"\pmb", r"\mathbfit", r"\symbf", r"\bf", r"\rm", r"\boxed",
+    r"\fbox", r"\underline",
 }
+#: blackboard letters with a meaning of their own: \mathbb{V}[y] is \operatorname{Var}[y]
+BLACKBOARD = {"V": r"\Var"}
+#: the bold styles: a bold 1 is the ones vector
+BOLD = {r"\mathbf", r"\boldsymbol", r"\bm", r"\pmb", r"\mathbfit", r"\symbf", r"\vec"}
 #: commands with several spellings, mapped to one
 ALIAS = {
     r"\dfrac": r"\frac", r"\tfrac": r"\frac", r"\cfrac": r"\frac",
@@ -57,7 +82,7 @@ ALIAS = {
     r"\leq": r"\le", r"\leqslant": r"\le", r"\geq": r"\ge", r"\geqslant": r"\ge",
     r"\neq": r"\ne", r"\lt": "<", r"\gt": ">",
     r"\top": "T", r"\intercal": "T", r"\mathsf{T}": "T",
-    r"\ast": "*", r"\star": "*",
+    r"\ast": "*", r"\star": "*", r"\#": "#", r"\lg": r"\lg",
     r"\lvert": "|", r"\rvert": "|", r"\vert": "|", r"\mid": "|",
     r"\lVert": r"\|", r"\rVert": r"\|", r"\Vert": r"\|",
     r"\widehat": r"\hat", r"\overline": r"\bar", r"\widetilde": r"\tilde",
@@ -75,10 +100,27 @@ WORD_COMMANDS = {
     "sign": r"\sign", "sgn": r"\sign", "diag": r"\diag", "softmax": r"\softmax",
     "max": r"\max", "min": r"\min", "exp": r"\exp", "log": r"\log", "ln": r"\log",
     "tr": r"\tr", "trace": r"\tr", "relu": r"\relu", "ReLU": r"\relu", "sigmoid": r"\sigmoid",
-    "tanh": r"\tanh", "Var": r"\Var", "E": None,
+    "tanh": r"\tanh", "Var": r"\Var", "E": None, "Tr": r"\tr", "det": r"\det",
+    "vec": r"\vecop", "pinv": r"\pinv", "Heaviside": r"\heaviside", "Std": r"\Std",
 }
 #: what may separate the digit groups of one number: 200\,000\,100, 200{,}000{,}100
 GROUP_SEPARATORS = (r"\,", "{,}", r"\ ", r"\thinspace ", "~")
+#: relations written in words, in conditions ("when s_j is at most s_y")
+RELATION_WORDS = {
+    "is at most": r"\le", "at most": r"\le", "is at least": r"\ge", "at least": r"\ge",
+    "exceeds": ">", "is greater than": ">", "is larger than": ">", "is more than": ">",
+    "is bigger than": ">", "is less than": "<", "is smaller than": "<", "is below": "<",
+    "is above": ">", "equals": "=", "is equal to": "=", "is not equal to": r"\ne",
+    "is not": r"\ne", "does not exceed": r"\le", "is less than or equal to": r"\le",
+    "is greater than or equal to": r"\ge",
+}
+#: numbers written in words (\text{three})
+NUMBER_WORDS = {w: str(k) for k, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+#: values written in words (a piece of cases that has none)
+VALUE_WORDS = {"undefined": r"\undefined", "not defined": r"\undefined",
+               "undef": r"\undefined"}
 PROSE_COMMANDS = {r"\text", r"\textrm", r"\mbox", r"\textnormal", r"\textit", r"\textbf"}
 KEYWORDS = {"where", "otherwise", "else", "if", "and", "for", "with", "when", "or"}
 TEXT_COMMANDS = {r"\text", r"\textrm", r"\textit", r"\mbox", r"\operatorname", r"\textnormal",
@@ -93,7 +135,7 @@ def lex(text: str | bytes) -> list[Token]:
     text = _check_text(text)
     raw = _tokenize(text)
     _check_nesting(raw)
-    return _normalise(raw)
+    return canonical_derivatives(_normalise(raw, text))
 
 
 def _check_text(text: str | bytes) -> str:
@@ -190,7 +232,7 @@ def _tokenize(text: str) -> list[Token]:
             mapped = UNICODE[ch]
             out.append(Token("cmd" if mapped.startswith("\\") else "char", mapped, i))
             i += 1
-        elif ch.isascii() and (ch.isalpha() or ch in "+-*/=<>()[]{},|^_'!&;:.~"):
+        elif ch.isascii() and (ch.isalpha() or ch in "+-*/=<>()[]{},|^_'!&;:.~$"):
             out.append(Token("char", ch, i))
             i += 1
         else:
@@ -235,17 +277,47 @@ def _group_end(tokens: list[Token], start: int) -> int:
     raise AnswerError("parse.unbalanced_braces", "unclosed '{'", tokens[start].pos)
 
 
+def _source_word(tokens: list[Token], open_: int, end: int, source: str) -> str:
+    """The text of the group ``tokens[open_:end]`` (braces included) as written, spaces
+    kept (the tokens dropped them)."""
+    if source and end - 1 > open_:
+        return source[tokens[open_].pos + 1:tokens[end - 1].pos].strip()
+    return _raw_word(tokens, open_ + 1, end - 1).strip()
+
+
 def _raw_word(tokens: list[Token], start: int, end: int) -> str:
     return "".join(t.text for t in tokens[start:end])
 
 
-def _normalise(tokens: list[Token]) -> list[Token]:
+def _normalise(tokens: list[Token], source: str = "") -> list[Token]:
     out: list[Token] = []
     i = 0
     while i < len(tokens):
         t = tokens[i]
+        if t.kind == "char" and t.text in MATH_DELIMITERS:
+            i += 1   # $...$, $$...$$: the math itself is what is graded
+            continue
         if t.kind == "cmd":
             name = ALIAS.get(t.text, t.text)
+            if name in LEAD_COMMANDS:
+                out.append(Token("word", "so", t.pos))
+                i += 1
+                continue
+            if name == r"\left" and i + 1 < len(tokens) and tokens[i + 1].text == "." \
+                    and _closes_with_bar(tokens, i):
+                out.append(Token("cmd", r"\evalopen", t.pos))   # \left. X \right|_{v=a}
+                i += 2
+                continue
+            if name in (r"\left", r"\right") and i + 1 < len(tokens) \
+                    and tokens[i + 1].text == ".":
+                i += 2   # \left. and \right.: an invisible delimiter
+                continue
+            if (name == r"\left" and i + 2 < len(tokens) and tokens[i + 1].text == r"\{"
+                    and tokens[i + 2].text == r"\begin"):
+                i += 2   # \left\{ \begin{array}...\end{array} \right.: the brace of cases
+                out.extend(_array_as_cases(tokens, i, source))
+                i = _environment_end(tokens, i)
+                continue
             if name in DROP:
                 i += 1
                 continue
@@ -258,12 +330,44 @@ def _normalise(tokens: list[Token]) -> list[Token]:
                         out.append(Token("cmd", r"\indicator", t.pos))
                         i = end
                         continue
+                    if name in BOLD and _raw_word(tokens, i + 2, end - 1).strip() == "1":
+                        out.append(Token("cmd", r"\ones", t.pos))   # the ones vector
+                        i = end
+                        continue
                     inner = tokens[i + 2:end - 1]
-                    word = _raw_word(tokens, i + 2, end - 1).strip()
+                    word = _source_word(tokens, i + 1, end, source)
                     if name in TEXT_COMMANDS and word in WORD_COMMANDS and WORD_COMMANDS[word]:
                         out.append(Token("cmd", WORD_COMMANDS[word], t.pos))
-                    elif name in TEXT_COMMANDS and word.lower().rstrip(":,") in KEYWORDS:
-                        out.append(Token("word", word.lower().rstrip(":,"), t.pos))
+                    elif name in TEXT_COMMANDS and word.lower().strip(" :,.") in KEYWORDS:
+                        out.append(Token("word", word.lower().strip(" :,."), t.pos))
+                    elif (name in PROSE_COMMANDS
+                          and " ".join(word.lower().strip(" :,.").split()) in LEAD_WORDS):
+                        out.append(Token("word", "so", t.pos))
+                    elif (name in PROSE_COMMANDS and word.endswith(":")
+                          and word[:-1].strip().replace(" ", "").isalpha()
+                          and " " not in word[:-1].strip()):
+                        # \text{real: } a part's name, then a colon (a label)
+                        head = word[:-1].strip()
+                        out.extend(Token("char", c, t.pos, group=t.pos) for c in head)
+                        out.append(Token("char", ":", t.pos))
+                    elif (name in PROSE_COMMANDS
+                          and " ".join(word.lower().strip(" :,.").split()) in RELATION_WORDS):
+                        rel = RELATION_WORDS[" ".join(word.lower().strip(" :,.").split())]
+                        out.append(Token("cmd" if rel.startswith("\\") else "char", rel, t.pos))
+                    elif (name in PROSE_COMMANDS
+                          and " ".join(word.lower().strip(" :,.").split()) in VALUE_WORDS):
+                        out.append(Token("cmd", VALUE_WORDS[" ".join(
+                            word.lower().strip(" :,.").split())], t.pos))
+                    elif name in PROSE_COMMANDS and " ".join(
+                            word.lower().strip(" :,.").split()) in VALUE_WORDS:
+                        out.append(Token("cmd", r"\undefined", t.pos))
+                    elif name in PROSE_COMMANDS and word.lower().strip(" .") in NUMBER_WORDS:
+                        out.append(Token("num", NUMBER_WORDS[word.lower().strip(" .")], t.pos))
+                    elif (name in PROSE_COMMANDS and word.lower().split()[:1] == ["and"]
+                          and len(word.split()) > 1):
+                        # "\text{ and the new } w_{11} = ...": a separator, then prose
+                        out.append(Token("word", "and", t.pos))
+                        out.append(Token("word", " ".join(word.split()[1:]), t.pos))
                     elif name in PROSE_COMMANDS and (
                             not word or not word.replace(" ", "").isalnum() or " " in word
                             ):
@@ -274,9 +378,9 @@ def _normalise(tokens: list[Token]) -> list[Token]:
                         # marked, so that an undeclared word at either end of the answer
                         # ("33 \text{parameters}") can be dropped as a unit after aliasing
                         out.extend(Token(u.kind, u.text, u.pos, u.ref, group=t.pos)
-                                   for u in _normalise(inner))
+                                   for u in _normalise(inner, source))
                     else:
-                        out.extend(_normalise(inner))
+                        out.extend(_normalise(inner, source))
                     i = end
                     continue
                 i += 1  # \bf x style switches: drop the switch
@@ -290,8 +394,8 @@ def _normalise(tokens: list[Token]) -> list[Token]:
                     end, word = i + 2, nxt.text
                 if word in ("1", "I"):
                     out.append(Token("cmd", r"\indicator", t.pos))
-                else:
-                    out.append(Token("cmd", r"\mathbb" + word, t.pos))
+                else:   # \mathbbE, \mathbbR; \mathbb{V} is the variance, \operatorname{Var}
+                    out.append(Token("cmd", BLACKBOARD.get(word, r"\mathbb" + word), t.pos))
                 i = end
                 continue
             out.append(Token("cmd" if name.startswith("\\") else "char", name, t.pos))
@@ -302,17 +406,203 @@ def _normalise(tokens: list[Token]) -> list[Token]:
     return _collapse_singleton_groups(out)
 
 
+def _closes_with_bar(tokens: list[Token], i: int) -> bool:
+    """The ``\\left.`` at ``tokens[i]`` is closed by ``\\right|_`` (an evaluation bar)."""
+    depth = 0
+    for k in range(i, len(tokens) - 2):
+        if tokens[k].text == r"\left":
+            depth += 1
+        elif tokens[k].text == r"\right":
+            depth -= 1
+            if depth == 0:
+                return tokens[k + 1].text == "|" and tokens[k + 2].text == "_"
+    return False
+
+
+def _environment_end(tokens: list[Token], i: int) -> int:
+    """Index just past the ``\\end{...}`` that closes the ``\\begin`` at ``tokens[i]``."""
+    depth = 0
+    for k in range(i, len(tokens)):
+        if tokens[k].text == r"\begin":
+            depth += 1
+        elif tokens[k].text == r"\end":
+            depth -= 1
+            if depth == 0:
+                if k + 1 < len(tokens) and tokens[k + 1].text == "{":
+                    return _group_end(tokens, k + 1)
+                return k + 1
+    raise AnswerError("parse.syntax", "\\begin{...} is never closed", tokens[i].pos)
+
+
+def _array_as_cases(tokens: list[Token], i: int, source: str) -> list[Token]:
+    """``\\left\\{\\begin{array}{ll} ... \\end{array}\\right.``: a cases environment
+    written by hand; the column specification is dropped."""
+    end = _environment_end(tokens, i)
+    inner = tokens[i:end]
+    k = 1
+    if k < len(inner) and inner[k].text == "{":   # {array}
+        k = _group_end(inner, k)
+    if k < len(inner) and inner[k].text == "{":   # {ll}: the columns
+        k = _group_end(inner, k)
+    body = inner[k:]
+    j = len(body) - 1
+    while j >= 0 and body[j].text != r"\end":
+        j -= 1
+    begin = [Token("cmd", r"\begin", inner[0].pos), Token("char", "{", inner[0].pos),
+             *[Token("char", c, inner[0].pos) for c in "cases"], Token("char", "}", inner[0].pos)]
+    close = [Token("cmd", r"\end", body[j].pos if j >= 0 else inner[-1].pos),
+             *[Token("char", c, inner[-1].pos) for c in "{cases}"]]
+    return _normalise(begin + body[:max(j, 0)] + close, source)
+
+
 def _collapse_singleton_groups(tokens: list[Token]) -> list[Token]:
-    """``{x}`` -> ``x``: a brace group around one token is presentation only."""
+    """``{x}`` -> ``x``: a brace group around one token is presentation only; not around a
+    number of several digits, which TeX reads as one argument only in braces (``x^{20}``
+    is not ``x^20``)."""
     out: list[Token] = []
     i = 0
     while i < len(tokens):
         if (tokens[i].text == "{" and tokens[i].kind == "char" and i + 2 < len(tokens)
                 and tokens[i + 2].text == "}" and tokens[i + 2].kind == "char"
-                and tokens[i + 1].text not in ("{", "}")):
+                and tokens[i + 1].text not in ("{", "}")
+                and not (tokens[i + 1].kind == "num" and len(tokens[i + 1].text) > 1)):
             out.append(tokens[i + 1])
             i += 3
         else:
             out.append(tokens[i])
             i += 1
     return out
+
+
+# --- derivatives: one spelling ---------------------------------------------------------
+#
+# \frac{df}{dw}, \frac{\mathrm{d}f}{\mathrm{d}w}, \partial f/\partial w, df/dw,
+# \partial_w f all become \frac{\partial f}{\partial w}; second derivatives
+# \frac{d^2 f}{dw^2}, \partial^2 f/\partial w^2, \partial_w^2 f become
+# \frac{\partial^2 f}{\partial w^2}; \dot f, \ddot f, f^\prime become f', f''. Declared
+# forms go through the same rewriting, so any spelling matches any declared one.
+
+DIFFERENTIALS = {("char", "d"), ("cmd", r"\partial")}
+#: accents that make one name of the letter after them (\tilde J, \hat y)
+ACCENTS = {r"\tilde", r"\hat", r"\bar", r"\mathcal", r"\mathscr", r"\check", r"\breve"}
+#: dot accents: the derivative in the argument, as primes
+DOT_ACCENTS = {r"\dot": 1, r"\ddot": 2}
+
+
+def _atom_end(tokens: list[Token], k: int) -> int | None:
+    """End of a name starting at ``tokens[k]``: a letter (after an accent), with an
+    optional subscript (one token or a braced group); None if there is none."""
+    if k < len(tokens) and tokens[k].kind == "cmd" and tokens[k].text in ACCENTS:
+        k += 1
+    if k >= len(tokens) or not (tokens[k].kind == "char" and tokens[k].text.isalpha()
+                                or tokens[k].kind == "cmd" and tokens[k].text[1:] in GREEK):
+        return None
+    k += 1
+    if k + 1 < len(tokens) and tokens[k].text == "_":
+        if tokens[k + 1].text == "{":
+            return _group_end(tokens, k + 1)
+        return k + 2
+    return k
+
+
+def _order(tokens: list[Token], k: int) -> tuple[int, int]:
+    """``^2`` (or ``^{2}``) at ``tokens[k]``: (the order, the index after it); else (1, k)."""
+    if k + 1 < len(tokens) and tokens[k].text == "^" and tokens[k + 1].kind == "num":
+        return int(tokens[k + 1].text), k + 2
+    return 1, k
+
+
+def _fraction(num: list[Token], den: list[Token], order: int, pos: int) -> list[Token]:
+    def tok(kind: str, text: str) -> Token:
+        return Token(kind, text, pos)
+    power = [tok("char", "^"), tok("num", str(order))] if order > 1 else []
+    return [tok("cmd", r"\frac"), tok("char", "{"), tok("cmd", r"\partial"), *power, *num,
+            tok("char", "}"), tok("char", "{"), tok("cmd", r"\partial"), *den, *power,
+            tok("char", "}")]
+
+
+def canonical_derivatives(tokens: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        t = tokens[i]
+        # \frac{d ...}{d ...}: the d of a differential is \partial
+        if t.kind == "cmd" and t.text == r"\frac" and i + 1 < n and tokens[i + 1].text == "{":
+            num_end = _group_end(tokens, i + 1)
+            if num_end < n and tokens[num_end].text == "{":
+                den_end = _group_end(tokens, num_end)
+                num, den = tokens[i + 2:num_end - 1], tokens[num_end + 1:den_end - 1]
+                if _differential_pair(num, den):
+                    out.append(t)
+                    out.append(tokens[i + 1])
+                    out.extend(_as_partial(num))
+                    out.append(tokens[num_end - 1])
+                    out.append(tokens[num_end])
+                    out.extend(_as_partial(den))
+                    out.append(tokens[den_end - 1])
+                    i = den_end
+                    continue
+        # D F / D V, D^2 F / D V^2
+        if t.key in DIFFERENTIALS:
+            order, k = _order(tokens, i + 1)
+            f_end = _atom_end(tokens, k)
+            if f_end is not None and f_end + 1 < n and tokens[f_end].text == "/" \
+                    and tokens[f_end + 1].key == t.key:
+                v_end = _atom_end(tokens, f_end + 2)
+                if v_end is not None:
+                    order2, after = _order(tokens, v_end)
+                    if order2 == order:
+                        out.extend(_fraction(tokens[k:f_end], tokens[f_end + 2:v_end], order,
+                                             t.pos))
+                        i = after
+                        continue
+        # \partial_w f, \partial_w^2 f, \nabla_w f
+        if t.kind == "cmd" and t.text in (r"\partial", r"\nabla") and i + 2 < n \
+                and tokens[i + 1].text == "_":
+            v_end = (_group_end(tokens, i + 2) if tokens[i + 2].text == "{" else i + 3)
+            var = tokens[i + 2:v_end] if tokens[i + 2].text != "{" else tokens[i + 3:v_end - 1]
+            order, k = _order(tokens, v_end)
+            f_end = _atom_end(tokens, k)
+            if f_end is not None and var:
+                out.extend(_fraction(tokens[k:f_end], var, order, t.pos))
+                i = f_end
+                continue
+        # \dot f, \ddot f: primes
+        if t.kind == "cmd" and t.text in DOT_ACCENTS and i + 1 < n:
+            out.append(tokens[i + 1])
+            out.extend(Token("char", "'", t.pos) for _ in range(DOT_ACCENTS[t.text]))
+            i += 2
+            continue
+        # f^\prime, f^{\prime\prime}
+        if t.text == "^" and i + 1 < n and tokens[i + 1].text == r"\prime":
+            out.append(Token("char", "'", t.pos))
+            i += 2
+            continue
+        if t.text == "^" and i + 2 < n and tokens[i + 1].text == "{" and \
+                tokens[i + 2].text == r"\prime":
+            end = _group_end(tokens, i + 1)
+            inner = tokens[i + 2:end - 1]
+            if all(u.text == r"\prime" for u in inner):
+                out.extend(Token("char", "'", t.pos) for _ in inner)
+                i = end
+                continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def _differential_pair(num: list[Token], den: list[Token]) -> bool:
+    """``{d ...}{d x ...}``: a derivative written with d (not ``\\frac{d^2}{d}`` of a dim d)."""
+    if not num or not den or num[0].key != ("char", "d") or den[0].key != ("char", "d"):
+        return False
+    if len(den) < 2 or _atom_end(den, 1) is None:
+        return False
+    if len(num) == 1:
+        return True
+    order, k = _order(num, 1)
+    return _atom_end(num, k) is not None or k == len(num)
+
+
+def _as_partial(group: list[Token]) -> list[Token]:
+    return [Token("cmd", r"\partial", group[0].pos), *group[1:]]

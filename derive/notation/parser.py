@@ -1,27 +1,42 @@
 """The notation layer's front door: LaTeX text -> a :class:`ParsedAnswer` of SymPy values.
 
-:func:`parse_answer` lexes the text (:mod:`.lexer`), splits off ``where``
-definitions and the answer's parts, replaces every declared name by one ``ref``
-token (:func:`.symbols.substitute_aliases`) and hands each part to the grammar
-(:mod:`.grammar`). :func:`parse_expression` reads one expression (bank data, tests).
+:func:`parse_answer` lexes the text (:mod:`.lexer`), reads what a grader reads around the
+mathematics (the conclusion after ``\\therefore`` or "Answer:", asides and units, shape
+annotations), splits off definitions (``where S = ...``, or a trailing part ``S = ...``
+whose name the answer uses), splits the answer into its parts, replaces every declared
+name by one ``ref`` token (:func:`.symbols.substitute_aliases`) and hands each part to the
+grammar (:mod:`.grammar`). A name the question does not declare is read as a quantity of
+its own (:data:`FOREIGN`); the answer is then wrong (``symbol.foreign``) unless the name
+only labels the value. :func:`parse_expression` reads one expression (bank data, tests).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import sympy as sp
+
 from ..errors import AnswerError
-from .answer import Chain, ParsedAnswer  # noqa: F401  (Chain: re-exported for callers)
+from .answer import Chain, Local, ParsedAnswer  # noqa: F401  (Chain: re-exported)
 from .grammar import Parser
 from .lexer import Token, lex
-from .symbols import Context, Pattern, substitute_aliases
+from .shapes import free_dims, is_matrix, settle
+from .symbols import Context, Pattern, asked_marker, substitute_aliases
+from .tables import FOREIGN, PROSE_FUNCTIONS
+
+SEPARATORS = (",", ";", "and")
 
 
 # --- public entry points --------------------------------------------------------
 
-def parse_answer(text: str | bytes, ctx: Context) -> ParsedAnswer:
-    """Parse a whole answer (parts, chains, ``where`` definitions)."""
+def parse_answer(text: str | bytes, ctx: Context, *, strict: bool = False) -> ParsedAnswer:
+    """Parse a whole answer (parts, chains, ``where`` definitions).
+
+    A name the question does not declare makes a student's answer wrong
+    (``symbol.foreign``); with ``strict`` (bank data, a library user's closed form) it is
+    the author's error, ``parse.undeclared_symbol``."""
     try:
-        return _parse_answer(text, ctx)
+        return _parse_answer(text, ctx, strict)
     except AnswerError as exc:
         # a fault "at the end" is placed after the last token, whose length after
         # normalisation (an alias, \\% read as /100) may differ from the source's
@@ -32,59 +47,186 @@ def parse_answer(text: str | bytes, ctx: Context) -> ParsedAnswer:
         raise
 
 
-def _parse_answer(text: str | bytes, ctx: Context) -> ParsedAnswer:
-    tokens = lex(text)
+def parse_expression(text: str, ctx: Context) -> Any:
+    """Parse one expression (no relations, no parts). For bank data and tests."""
+    p = Parser(substitute_aliases(lex(text), ctx.patterns), ctx)
+    value = _settle(p.whole(), ctx, 0)
+    _no_foreign([value], p.foreign_at, strict=True)
+    return value
+
+
+def _settle(value: Any, ctx: Context, pos: int) -> Any:
+    """A bare \\mathbf{I} or \\mathbf{1} that nothing sized: the question's only dim."""
+    if not free_dims(value):
+        return value
+    if len(ctx.dims) == 1:
+        return settle(value, ctx.objects[ctx.dims[0].name])
+    raise AnswerError("shape.invalid", "cannot tell the size of a bare \\mathbf{I} or "
+                      "\\mathbf{1} here: write it with its size, as \\mathbf{I}_n", pos)
+
+
+# --- the answer -------------------------------------------------------------------
+
+def _parse_answer(text: str | bytes, ctx: Context, strict: bool) -> ParsedAnswer:
+    tokens = _conclusion(lex(text))
+    tokens = _strip_end_punctuation(tokens)
     main, defs = _split_where(tokens)
+    pieces = [_drop_lead_prose(p) for p in _split_top(main, SEPARATORS)]
+    pieces, trailing = _trailing_definitions([p for p in pieces if p], ctx)
+    pieces = [p for p in (_clean_part(p, ctx) for p in pieces) if p]
     extra: list[tuple[Pattern, Any]] = []
-    for piece in _split_top(defs, (",", ";", "and")):
+    foreign_at: dict[sp.Symbol, int] = {}
+    for piece in [*_split_top(defs, SEPARATORS), *trailing]:
         piece = [t for t in piece if not (t.kind == "word" and t.text.strip() == "")]
-        if not piece:
-            continue
-        eq = next((k for k, t in enumerate(piece) if t.kind == "char" and t.text == "="), None)
-        if eq is None or eq == 0:
-            raise AnswerError("parse.syntax", "after 'where', write definitions as NAME = ...",
-                              piece[0].pos)
-        value = Parser(substitute_aliases(piece[eq + 1:], ctx.patterns, extra), ctx).whole()
-        pat = Pattern(tuple(t.key for t in piece[:eq]), "where")
-        extra.append((pat, value))
-    main = substitute_aliases(main, ctx.patterns, extra)
-    parts = []
-    for piece in _split_top(main, (",", ";", "and")):
-        piece = [t for t in piece if t.kind != "word" or t.text in ("otherwise", "else", "if")]
-        piece = _drop_text_words_at_ends(piece)
-        if piece and piece[-1].text == "." and piece[-1].kind == "char":
-            piece = piece[:-1]
         if piece:
-            parts.append(Parser(piece, ctx).chain())
+            extra.extend(_definition(piece, ctx, extra, foreign_at))
+    parts = []
+    whole = _asked_entry(ctx)
+    pieces = [_drop_common_label(p, ctx) for p in pieces]
+    for piece in pieces:
+        label = _entry_label(piece, ctx)
+        if label is not None:
+            parts.append(label.read(piece, ctx, extra, foreign_at))
+            continue
+        p = Parser(substitute_aliases(piece, ctx.patterns, extra), ctx)
+        p.foreign_at = foreign_at
+        parts.append(p.chain())
     if not parts:
         raise AnswerError("input.empty", "the answer has nothing to grade", 0)
+    parts = _axes_by_name(parts, ctx)
+    _foreign_labels(parts, ctx)
+    # a step of working may use what the question's text names but does not declare
+    # (z_2 = \ln\frac{p_2}{p_1} = \ln 9): it cannot be checked, and is not graded as false;
+    # the answer's value and its label may not
+    _no_foreign([x for c in parts for x in (c.items if strict else
+                                            [c.items[0], c.items[-1]])], foreign_at, strict)
+    for chain in parts:
+        chain.items = [_settle(x, ctx, chain.pos) for x in chain.items]
+        if whole is not None:
+            chain.items = [_entry_at(x, whole) for x in chain.items]
+    parts = _columns_as_parts(parts, ctx)
     source = text.decode("utf-8") if isinstance(text, bytes) else text
     for chain in parts:
         chain.texts = [source[a:b].strip() for a, b in chain.spans]
     return ParsedAnswer(parts)
 
 
-def parse_expression(text: str, ctx: Context) -> Any:
-    """Parse one expression (no relations, no parts). For bank data and tests."""
-    return Parser(substitute_aliases(lex(text), ctx.patterns), ctx).whole()
+# --- what surrounds the mathematics -------------------------------------------------
+
+def _depths(tokens: list[Token]) -> list[int]:
+    """The bracket/environment depth before each token."""
+    out, depth = [], 0
+    for t in tokens:
+        out.append(depth)
+        if t.kind == "char" and t.text in "([{" or t.kind == "cmd" and t.text == r"\begin":
+            depth += 1
+        elif t.kind == "char" and t.text in ")]}" or t.kind == "cmd" and t.text == r"\end":
+            depth -= 1
+    return out
 
 
-# --- splitting ------------------------------------------------------------------
+def _conclusion(tokens: list[Token]) -> list[Token]:
+    """What follows the last top-level lead-in (``\\therefore``, ``\\Rightarrow``, "so",
+    "Answer:"): the working before it is not graded."""
+    depths = _depths(tokens)
+    cut = None
+    for k, t in enumerate(tokens):
+        if t.kind == "word" and t.text == "so" and depths[k] == 0:
+            cut = k
+    if cut is None:
+        return tokens
+    rest = tokens[cut + 1:]
+    if rest and rest[0].kind == "char" and rest[0].text in "=:" and len(rest) > 1:
+        rest = rest[1:]   # \text{Answer} = 6: the lead-in used as a label
+    if not rest:
+        raise AnswerError("input.empty", "nothing follows the conclusion's lead-in",
+                          tokens[cut].pos)
+    return rest
 
-def _drop_text_words_at_ends(piece: list[Token]) -> list[Token]:
-    """``33 \\text{parameters}``, ``\\text{Answer} 33``: a \\text word that names no symbol,
-    at either end of a part, is prose."""
-    for _ in range(2):
-        while piece and piece[-1].group is not None:
-            g = piece[-1].group
-            while piece and piece[-1].group == g:
-                piece = piece[:-1]
-        piece.reverse()
+
+def _strip_end_punctuation(tokens: list[Token]) -> list[Token]:
+    while tokens and tokens[-1].kind == "char" and tokens[-1].text in ".,;":
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _drop_lead_prose(piece: list[Token]) -> list[Token]:
+    piece = [t for t in piece if not (t.kind == "word" and not t.text.strip())]
+    while piece and piece[0].kind == "word" and piece[0].text not in CASE_WORDS:
+        piece = piece[1:]
     return piece
 
 
-_OPEN = {"(": ")", "[": "]", "{": "}"}
+def _clean_part(piece: list[Token], ctx: Context) -> list[Token]:
+    """One part as a grader reads it: prose before it and after it dropped (``\\text{so }``,
+    ``33 \\text{ parameters}``, an aside ``\\text{ (i.e. } 90\\%\\text{)}``), and an
+    annotation of its shape (``\\in \\mathbb{R}^n``, ``\\quad (N \\times D)``)."""
+    piece = _drop_text_words_at_ends(piece, ctx)
+    depths = _depths(piece)
+    for k, t in enumerate(piece):
+        if depths[k] != 0 or k == 0:
+            continue
+        if t.kind == "word" and t.text not in CASE_WORDS and (
+                t.text.lstrip().startswith("(")
+                or all(u.kind == "word" or u.text in ")]" for u in piece[k:])):
+            piece = piece[:k]   # an aside, or prose (units) at the end
+            break
+        if t.kind == "cmd" and t.text == r"\in" and k + 1 < len(piece) \
+                and piece[k + 1].text.startswith(r"\mathbb"):
+            piece = piece[:k]   # x \in \mathbb{R}^n: where the value lives
+            break
+    piece = _drop_shape_annotation(piece, ctx)
+    if piece and piece[-1].kind == "char" and piece[-1].text == ".":
+        piece = piece[:-1]
+    return piece
 
+
+CASE_WORDS = ("otherwise", "else", "if", "when")
+
+
+def _drop_shape_annotation(piece: list[Token], ctx: Context) -> list[Token]:
+    """A trailing ``(N \\times D)`` of declared dims is the shape, not a factor."""
+    if len(piece) < 5 or piece[-1].text != ")":
+        return piece
+    k = len(piece) - 2
+    while k > 0 and piece[k].text != "(":
+        k -= 1
+    inner = piece[k + 1:-1]
+    dims = {d.name for d in ctx.dims}
+    if (k > 0 and len(inner) >= 3 and all(
+            (u.text in dims or u.kind == "num") if j % 2 == 0 else u.text == r"\times"
+            for j, u in enumerate(inner)) and len(inner) % 2 == 1):
+        return piece[:k]
+    return piece
+
+
+def _drop_text_words_at_ends(piece: list[Token], ctx: Context) -> list[Token]:
+    """``33 \\text{parameters}``, ``\\text{Answer} 33``: a \\text word that names no symbol,
+    at either end of a part, is prose; at the start, unless it labels a value
+    (``\\text{elements} = 200000100``)."""
+    def word_end(k: int, step: int) -> int:
+        g = piece[k].group
+        while 0 <= k < len(piece) and piece[k].group == g:
+            k += step
+        return k
+
+    def prose(word: list[Token]) -> bool:
+        subst = substitute_aliases(word, ctx.patterns)
+        return not (len(subst) == 1 and subst[0].kind == "ref")
+
+    while piece and piece[-1].group is not None:
+        k = word_end(len(piece) - 1, -1)
+        if not prose(piece[k + 1:]):
+            break
+        piece = piece[:k + 1]
+    if piece and piece[0].group is not None:
+        k = word_end(0, 1)
+        if prose(piece[:k]) and k < len(piece) and piece[k].text not in ("=", ":"):
+            piece = piece[k:]
+    return piece
+
+
+# --- definitions ----------------------------------------------------------------
 
 def _split_where(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
     for k, t in enumerate(tokens):
@@ -93,12 +235,566 @@ def _split_where(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
     return tokens, []
 
 
+def _name_tokens(piece: list[Token]) -> list[Token] | None:
+    """The tokens of ``NAME`` in a part ``NAME = value`` (``NAME`` before the first top-level
+    ``=``), or None."""
+    depths = _depths(piece)
+    eq = next((k for k, t in enumerate(piece)
+               if t.kind == "char" and t.text == "=" and depths[k] == 0), None)
+    if not eq:
+        return None
+    return piece[:eq]
+
+
+def _is_declared_name(name: list[Token], ctx: Context) -> bool:
+    """``name`` is (contains) a declared quantity; one the question defines
+    (``\\mathbf{D} = \\operatorname{diag}(\\ldots)`` where ``Z``/``D`` is derived) may be
+    defined by the answer too: the answer's definition is then what it states."""
+    subst = substitute_aliases(name, ctx.patterns)
+    if len(subst) == 1 and subst[0].kind == "ref" and subst[0].ref[1] is None:
+        spec = ctx.spec_of(subst[0].ref[0])
+        if spec is not None and spec.define:
+            return False
+    return any(t.kind == "ref" for t in subst)
+
+
+def _uses(piece: list[Token], name: list[Token]) -> bool:
+    keys = [t.key for t in name]
+    n = len(keys)
+    for k in range(len(piece) - n + 1):
+        if [t.key for t in piece[k:k + n]] == keys:
+            return True
+    return False
+
+
+def _indexed(name: list[Token]) -> tuple[list[Token], str] | None:
+    """``p_k``, ``s_{i}``: a base name and its index letter."""
+    keys = [t.text for t in name]
+    if len(name) >= 3 and keys[-2] == "_" and name[-1].kind == "char" and keys[-1].isalpha():
+        return name[:-2], keys[-1]
+    if (len(name) >= 5 and keys[-4:-3] == ["_"] and keys[-3] == "{" and keys[-1] == "}"
+            and keys[-2].isalpha() and name[-2].kind == "char"):
+        return name[:-4], keys[-2]
+    return None
+
+
+def _trailing_definitions(pieces: list[list[Token]], ctx: Context
+                          ) -> tuple[list[list[Token]], list[list[Token]]]:
+    """Parts that define a name the rest of the answer uses (``\\frac{n}{S^2}(...),\\ S =
+    \\sum_k x_k``; ``\\ldots,\\ p_k = \\frac{e^{s_k}}{\\ldots}``; ``\\sigma \\text{ the
+    softmax}``) are definitions, not parts of the answer."""
+    if len(pieces) < 2:
+        return pieces, []
+    keep, defs = [], []
+    for k, piece in enumerate(pieces):
+        others = [p for j, p in enumerate(pieces) if j != k]
+        if _describes_rows(piece):   # "\mathbf{w}_i^\top is row i of \mathbf{W}"
+            defs.append(piece)
+            continue
+        name = _name_tokens(piece) or _prose_name(piece)
+        if name and not _is_declared_name(name, ctx):
+            idx = _indexed(name)
+            base = idx[0] if idx else name
+            if any(_uses(o, name) or _uses(o, base) for o in others):
+                defs.append(piece)
+                continue
+        keep.append(piece)
+    if not keep:
+        return pieces, []
+    return keep, defs
+
+
+def _describes_rows(piece: list[Token]) -> bool:
+    """A part that says, in prose, that a name is a row or column of a matrix: what the
+    grammar reads a_i^T as anyway (:meth:`Parser.row_of_matrix`)."""
+    words = [t.text.lower() for t in piece if t.kind == "word"]
+    groups: dict[int, str] = {}
+    for t in piece:
+        if t.group is not None and t.kind == "char":
+            groups[t.group] = groups.get(t.group, "") + t.text.lower()
+    words += list(groups.values())
+    return any({"row", "column", "row-vector"} & set(w.replace("-th", " ").split())
+               for w in words)
+
+
+def _prose_name(piece: list[Token]) -> list[Token] | None:
+    """``\\sigma \\text{ the softmax}``: a name followed by prose that says what it is."""
+    if len(piece) >= 2 and piece[-1].kind == "word" and all(t.kind != "word"
+                                                            for t in piece[:-1]):
+        return piece[:-1]
+    return None
+
+
+def _definition(piece: list[Token], ctx: Context, extra: list[tuple[Pattern, Any]],
+                foreign_at: dict) -> list[tuple[Pattern, Any]]:
+    """The patterns a definition adds: ``NAME = value``, ``NAME \\text{ the softmax}``."""
+    if _describes_rows(piece):
+        return []
+    name = _name_tokens(piece)
+    if name is None:
+        prose = _prose_name(piece)
+        fn = PROSE_FUNCTIONS.get(_prose_key(piece[-1].text)) if prose else None
+        if fn is None:
+            raise AnswerError("parse.syntax", "after 'where', write definitions as "
+                              "NAME = ...", piece[0].pos)
+        return [(Pattern(tuple(t.key for t in prose), "where"), Token("cmd", fn, piece[0].pos))]
+    value_toks = piece[len(name) + 1:]
+    if len(value_toks) == 1 and value_toks[0].kind == "cmd" and value_toks[0].text in \
+            PROSE_FUNCTIONS.values():   # \sigma = \operatorname{softmax}
+        return [(Pattern(tuple(t.key for t in name), "where"), value_toks[0])]
+    idx = _indexed(name)
+    if idx is not None and not _is_declared_name(idx[0], ctx):
+        base, letter = idx
+        index = sp.Dummy(letter, integer=True, positive=True)
+        p = Parser(substitute_aliases(value_toks, ctx.patterns, extra), ctx)
+        p.foreign_at = foreign_at
+        p.bound = [{letter: index}]
+        value = p.whole()
+        out = [(Pattern(tuple(t.key for t in base) + (("char", "_"), ("char", "?")), "where",
+                        wildcard="?"), Local(value, index))]
+        size = _range(value, index)
+        if size is not None:
+            q, r = sp.Dummy("p", integer=True), sp.Dummy("q", integer=True)
+            vec = sp.FunctionMatrix(size, 1, sp.Lambda((q, r), value.xreplace({index: q + 1})))
+            out.append((Pattern(tuple(t.key for t in base), "where"), Local(vec, vector=True)))
+        return out
+    p = Parser(substitute_aliases(value_toks, ctx.patterns, extra), ctx)
+    p.foreign_at = foreign_at
+    return [(Pattern(tuple(t.key for t in name), "where"), Local(p.whole()))]
+
+
+def _prose_key(text: str) -> str:
+    words = text.lower().replace(",", " ").split()
+    while words and words[0] in ("the", "is", "a", "an", "denotes", "being"):
+        words = words[1:]
+    return " ".join(words)
+
+
+def _range(value: Any, index: sp.Symbol) -> Any:
+    from sympy.matrices.expressions.matexpr import MatrixElement
+    for el in getattr(value, "atoms", lambda *a: ())(MatrixElement):
+        if index in el.args[1].free_symbols and el.parent.shape[1] == 1:
+            return el.parent.shape[0]
+    return None
+
+
+# --- entrywise answers --------------------------------------------------------------
+#
+# "(J)_{ij} = ...", "J_{ij} = ...", "\frac{\partial f_i}{\partial x_j} = ...",
+# "\frac{\partial L}{\partial W_{ij}} = ...", "(\nabla_x f)_j = ...": a label that is the asked
+# quantity with free indices gives its entries. The value is the matrix (vector) built
+# from them, a FunctionMatrix over the indices, compared with the reference like any
+# matrix. The indices are the label's, in order (numerator before denominator: the
+# Jacobian convention (df/dx)_{ij} = \partial f_i / \partial x_j); each ranges over the dim
+# of what it indexes in the label (x_j: x's length), else in the value (x_i), else over
+# the question's only dim.
+
+@dataclass
+class _EntryLabel:
+    part: str
+    indices: list[str]
+    eq: int                        # index of the label's '=' in the part
+    ranges: dict[str, Any]         # index letter -> its dim, read off the label
+    target: Any = None             # a declared matrix given by its entries (an equation)
+
+    def read(self, piece: list[Token], ctx: Context, extra: list, foreign_at: dict) -> Chain:
+        # Dummies: an index letter may also be a declared dim (k in \partial f/\partial x_k)
+        symbols = {v: sp.Dummy(v, integer=True, positive=True) for v in self.indices}
+        # the label's index letters are indices in the value, even where the question
+        # declares the same letter (k a dim, i a scalar): never matched as a declared name
+        letters = {("char", v) for v in symbols}
+        patterns = [pat for pat in ctx.patterns if not (len(pat.tokens) == 1
+                                                        and pat.tokens[0] in letters)]
+        body = [Token("idx", t.text, t.pos) if t.key in letters and t.group is None else t
+                for t in substitute_aliases(piece[self.eq + 1:], patterns, extra)]
+        p = Parser(body, ctx)
+        p.foreign_at = foreign_at
+        p.bound = [dict(symbols)]
+        chain = p.chain()
+        items = [self._matrix(v, symbols, ctx, piece) if self.indices else v
+                 for v in chain.items]
+        label_span = (piece[0].pos, piece[self.eq].pos)
+        head = self.target if self.target is not None else asked_marker(self.part)
+        return Chain([head, *items], ["=", *chain.ops], piece[0].pos,
+                     [label_span, *chain.spans])
+
+    def _matrix(self, value: Any, symbols: dict, ctx: Context, piece: list[Token]) -> Any:
+        if is_matrix(value):
+            raise AnswerError("shape.inconsistent", "an entry of the answer is itself a vector "
+                              "or a matrix", piece[self.eq].pos)
+        sizes = []
+        for v in self.indices:
+            size = self.ranges.get(v) or _index_range(value, symbols[v], ctx)
+            if size is None:
+                raise AnswerError("shape.invalid", f"cannot tell the range of the index {v}: "
+                                  f"write the answer as a matrix", piece[0].pos)
+            sizes.append(size)
+        p, q = sp.Dummy("p", integer=True), sp.Dummy("q", integer=True)
+        subs = {symbols[self.indices[0]]: p + 1}
+        if len(self.indices) == 2:
+            subs[symbols[self.indices[1]]] = q + 1
+        cols = sizes[1] if len(sizes) == 2 else sp.Integer(1)
+        return sp.FunctionMatrix(sizes[0], cols, sp.Lambda((p, q), value.xreplace(subs)))
+
+
+@dataclass(frozen=True)
+class _Whole:
+    """The asked quantity is entry ``index`` of a vector (``\\frac{\\partial L}{\\partial
+    s_k}``, k a declared index): ``keys`` are its forms without the index (the whole
+    gradient, ``\\nabla_{\\mathbf s} L``), ``size`` the index's range."""
+
+    part: str
+    index: Any
+    size: Any
+    keys: frozenset
+
+
+def _asked_entry(ctx: Context) -> _Whole | None:
+    key = ("asked-entry",)
+    if key in ctx.cache:
+        return ctx.cache[key]
+    found = None
+    if len(ctx.asked) == 1:
+        part, forms = next(iter(ctx.asked.items()))
+        keys = set()
+        for form in forms:
+            toks = lex(form)
+            for k in range(len(toks) - 1):
+                spec = ctx.spec_of(toks[k + 1].text) if toks[k].text == "_" else None
+                if spec is not None and spec.kind == "index" and spec.of:
+                    keys.add(tuple(t.key for t in toks[:k] + toks[k + 2:]))
+                    found = (part, ctx.objects[spec.name], ctx.objects[spec.of])
+        if found is not None:
+            found = _Whole(*found, frozenset(keys))
+    ctx.cache[key] = found
+    return found
+
+
+def _entry_at(value: Any, whole: _Whole) -> Any:
+    """The answer gives the whole vector (``\\operatorname{softmax}(\\mathbf s) -
+    b\\,\\mathbf{e}_y``) of which an entry is asked: that entry."""
+    if is_matrix(value) and value.shape == (whole.size, 1):
+        return value[whole.index - 1, 0]
+    return value
+
+
+def _index_range(value: Any, index: sp.Symbol, ctx: Context) -> Any:
+    """The dim an index ranges over, from what it indexes in ``value`` (``x_i``: x's
+    length), through Kronecker deltas, else the question's only dim."""
+    from sympy.matrices.expressions.matexpr import MatrixElement
+    seen, frontier = {index}, [index]
+    deltas = list(value.atoms(sp.KroneckerDelta)) if isinstance(value, sp.Basic) else []
+    while frontier:
+        v = frontier.pop()
+        for el in value.atoms(MatrixElement):
+            for axis in (0, 1):
+                e = el.args[1 + axis]
+                if e.free_symbols and v in e.free_symbols and (e - v).is_number:
+                    return el.parent.shape[axis]
+        for d in deltas:
+            if v in d.args:
+                other = d.args[1] if d.args[0] == v else d.args[0]
+                if isinstance(other, sp.Symbol) and other not in seen:
+                    seen.add(other)
+                    frontier.append(other)
+    dims = ctx.dims
+    return ctx.objects[dims[0].name] if len(dims) == 1 else None
+
+
+def _index_letters(toks: list[Token]) -> list[str] | None:
+    """The letters of a subscript that holds only indices: ``i``, ``{ij}``, ``{i,j}``."""
+    letters = [t.text for t in toks if not (t.kind == "char" and t.text == ",")]
+    if not 1 <= len(letters) <= 2 or not all(
+            len(x) == 1 and x.isalpha() and x.islower() for x in letters):
+        return None
+    if any(t.kind not in ("char",) for t in toks):
+        return None
+    return letters
+
+
+def _index_subscripts(toks: list[Token]) -> list[tuple[int, int, list[str]]]:
+    """Each subscript that holds only index letters: (start, end, letters)."""
+    out = []
+    for k, t in enumerate(toks):
+        if not (t.kind == "char" and t.text == "_" and k + 1 < len(toks)):
+            continue
+        if toks[k + 1].text == "{":
+            end = k + 2
+            while end < len(toks) and toks[end].text != "}":
+                end += 1
+            inner, nxt = toks[k + 2:end], end + 1
+        else:
+            inner, nxt = [toks[k + 1]], k + 2
+        letters = _index_letters(inner)
+        if letters is not None:
+            out.append((k, nxt, letters))
+    return out
+
+
+def _strip_indices(toks: list[Token], forms: list[Pattern]
+                   ) -> tuple[Pattern, list[tuple[str, list[Token]]]] | None:
+    """The asked form that ``toks`` is once one or two index-only subscripts are removed,
+    and the letters removed (each with the token it subscripts)."""
+    subs = _index_subscripts(toks)
+    choices = [[c] for c in subs] + [[a, b] for k, a in enumerate(subs) for b in subs[k + 1:]]
+    for chosen in choices:
+        letters = [x for _, _, xs in chosen for x in xs]
+        if not 1 <= len(letters) <= 2:
+            continue
+        drop = {j for a, b, _ in chosen for j in range(a, b)}
+        kept = tuple(t.key for j, t in enumerate(toks) if j not in drop)
+        match = next((f for f in forms if f.tokens == kept), None)
+        if match is not None:
+            found = [(x, toks[a - 1:a] if a else []) for a, _, xs in chosen for x in xs]
+            return match, found
+    return None
+
+
+def _entry_label(piece: list[Token], ctx: Context) -> _EntryLabel | None:
+    name = _name_tokens(piece)
+    if not name:
+        return None
+    if not ctx.asked:
+        return _declared_entry_label(piece, name, ctx)
+    asked = {p.target: p for p in ctx.patterns if p.target.startswith("asked:")}
+    forms = [p for p in ctx.patterns if p.target in asked]
+    keys = tuple(t.key for t in name)
+    if any(f.tokens == keys for f in forms):
+        return None   # the asked name itself
+    whole = _asked_entry(ctx)
+    if whole is not None and keys in whole.keys:   # \nabla_{\mathbf s} L = ...: the vector
+        return _EntryLabel(whole.part, [], len(name), {})
+    core = name
+    outer: list[str] = []
+    # (X)_{ij}, [X]_{ij}
+    if len(name) >= 4 and name[0].text in "([":
+        close = {"(": ")", "[": "]"}[name[0].text]
+        depth, k = 0, 0
+        for k, t in enumerate(name):
+            depth += t.text == name[0].text
+            depth -= t.text == close
+            if depth == 0:
+                break
+        tail = name[k + 1:]
+        if tail and tail[0].text == "_":
+            letters = _index_letters(tail[2:-1] if len(tail) > 2 and tail[1].text == "{"
+                                     else tail[1:])
+            if letters is not None:
+                core, outer = name[1:k], letters
+    if outer:
+        ckeys = tuple(t.key for t in core)
+        match = next((f for f in forms if f.tokens == ckeys), None)
+        found = [(x, []) for x in outer]
+    else:
+        stripped = _strip_indices(core, forms)
+        match, found = stripped if stripped else (None, [])
+    if match is None:
+        return None
+    letters = [x for x, _ in found]
+    if len(set(letters)) != len(letters):
+        return None
+    ranges = {}
+    for x, before in found:
+        size = _range_of_name(x, before, found, ctx)
+        if size is not None:
+            ranges[x] = size
+    part = match.target[len("asked:"):]
+    return _EntryLabel(part, letters, len(name), ranges)
+
+
+def _declared_entry_label(piece: list[Token], name: list[Token], ctx: Context
+                          ) -> _EntryLabel | None:
+    """``(\\theta_{k+1})_{ij} = \\ldots`` where an equation is asked: the entries of a
+    declared matrix (the equation's left side) given entry by entry."""
+    if len(name) < 5 or name[0].text not in "([":
+        return None
+    close = {"(": ")", "[": "]"}[name[0].text]
+    depth, k = 0, 0
+    for k, t in enumerate(name):
+        depth += t.text == name[0].text
+        depth -= t.text == close
+        if depth == 0:
+            break
+    tail = name[k + 1:]
+    if not tail or tail[0].text != "_":
+        return None
+    letters = _index_letters(tail[2:-1] if len(tail) > 2 and tail[1].text == "{" else tail[1:])
+    inner = substitute_aliases(name[1:k], ctx.patterns)
+    if letters is None or len(inner) != 1 or inner[0].kind != "ref" or inner[0].ref[1]:
+        return None
+    obj = ctx.objects.get(inner[0].ref[0])
+    if not is_matrix(obj) or len(letters) != (1 if obj.shape[1] == 1 else 2):
+        return None
+    ranges = {x: obj.shape[a] for a, x in enumerate(letters)}
+    return _EntryLabel("", letters, len(name), ranges, target=obj)
+
+
+def _range_of_name(x: str, before: list[Token], found: list, ctx: Context) -> Any:
+    """The dim a label's index ranges over when it subscripts a declared vector (``x_j``)
+    or matrix (``W_{ij}``: ``i`` its rows, ``j`` its columns)."""
+    if not before:
+        return None
+    sub = substitute_aliases(before, ctx.patterns)
+    if len(sub) != 1 or sub[0].kind != "ref" or sub[0].ref[1] is not None:
+        return None
+    obj = ctx.objects.get(sub[0].ref[0])
+    if not is_matrix(obj):
+        return None
+    same = [y for y, b in found if b and b[-1] is before[-1]]
+    if obj.shape[1] == 1 and len(same) == 1:
+        return obj.shape[0]
+    if obj.shape[1] != 1 and len(same) == 2:
+        return obj.shape[same.index(x)]
+    return None
+
+
+def _drop_common_label(piece: list[Token], ctx: Context) -> list[Token]:
+    """Where a tuple is asked, a label that begins every part's name
+    (``\\frac{\\partial L}{\\partial z} = \\begin{cases} \\ldots\\end{cases}`` where the parts are
+    ``\\frac{\\partial L}{\\partial z}(X^i)`` and
+    ``\\frac{\\partial L}{\\partial z}(G(Z^i))``) names
+    them together: the value after it gives the parts."""
+    parts = [p for p in ctx.asked if p]
+    name = _name_tokens(piece)
+    if len(parts) < 2 or not name:
+        return piece
+    keys = tuple(t.key for t in name)
+    for part in parts:
+        if not any(_starts_with(lex(form), keys) for form in ctx.asked[part]):
+            return piece
+    return piece[len(name) + 1:]
+
+
+def _starts_with(toks: list[Token], keys: tuple) -> bool:
+    return len(toks) > len(keys) and tuple(t.key for t in toks[:len(keys)]) == keys
+
+
+def _axis_names(ctx: Context) -> list[str] | None:
+    """A shape asked as ``(H, W, C)``: the names of its axes, in order."""
+    forms = ctx.asked.get("") if len(ctx.asked) == 1 else None
+    for form in forms or ():
+        toks = lex(form)
+        names = [t.text for t in toks[1:-1:2]]
+        if (len(toks) >= 5 and toks[0].text == "(" and toks[-1].text == ")"
+                and all(t.text == "," for t in toks[2:-1:2])
+                and all(t.kind == "char" and t.text.isalpha() for t in toks[1:-1:2])):
+            return names
+    return None
+
+
+def _axes_by_name(parts: list[Chain], ctx: Context) -> list[Chain]:
+    """``(C, H, W) = (64, 126, 126)``, ``H = W = 126, C = 64`` where ``(H, W, C)`` is
+    asked: the values put in the asked order (an axis not given is left out)."""
+    names = _axis_names(ctx)
+    if names is None:
+        return parts
+    given: dict[str, Any] = {}
+    for chain in parts:
+        head = chain.items[0]
+        if isinstance(head, sp.Tuple) and len(chain.items) == 2 and isinstance(
+                chain.items[1], sp.Tuple) and len(head) == len(chain.items[1]):
+            labels = [_foreign_name(h) for h in head]
+            if None in labels or not set(labels) <= set(names):
+                return parts
+            given.update(zip(labels, chain.items[1]))
+            continue
+        labels = [_foreign_name(h) for h in chain.items[:-1]]
+        if not labels or None in labels or not set(labels) <= set(names):
+            return parts
+        for name in labels:
+            given[name] = chain.items[-1]
+    values = [given[name] for name in names if name in given]
+    return [Chain([asked_marker(""), sp.Tuple(*values)], ["="], parts[0].pos,
+                  [(parts[0].pos, None), (parts[0].pos, None)])]
+
+
+def _columns_as_parts(parts: list[Chain], ctx: Context) -> list[Chain]:
+    """Where a pair (a tuple) is asked, a column ``\\begin{pmatrix} a \\\\ b \\end{pmatrix}``
+    (or ``(a, b)^\\top``) is its parts, row by row; a chain of columns
+    (``\\begin{pmatrix} \\hat y_1 \\\\ \\hat y_2 \\end{pmatrix} = \\begin{pmatrix} 2 \\\\ 0
+    \\end{pmatrix}``) gives one chain per row."""
+    n = len([p for p in ctx.asked if p])   # the parts ('' names the whole tuple)
+    if n < 2 or len(parts) != 1:
+        return parts
+    chain = parts[0]
+
+    def column(x: Any) -> bool:
+        return isinstance(x, sp.MatrixBase) and x.shape == (n, 1)
+    if all(column(x) for x in chain.items):
+        return [Chain([x[k, 0] for x in chain.items], list(chain.ops), chain.pos,
+                      list(chain.spans)) for k in range(n)]
+    if any(column(x) for x in chain.items):   # \hat{\mathbf{y}} = (2, 0)^\top: the tuple
+        chain.items = [sp.Tuple(*x) if column(x) else x for x in chain.items]
+    return parts
+
+
+# --- names the question does not declare -------------------------------------------------
+
+def _foreign_name(e: Any) -> str | None:
+    if isinstance(e, sp.Symbol) and e.name.startswith(FOREIGN):
+        return e.name[len(FOREIGN):]
+    return None
+
+
+def _foreign_labels(parts: list[Chain], ctx: Context) -> None:
+    """``P = 1216``, ``\\text{elements} = 200000100``, ``\\#\\text{values} = 6``: a name of
+    the student's own, on the left of a chain, names the asked value, unless it is a
+    variant of a name the question gives (``p_1`` where ``p_2`` is asked)."""
+    if len(ctx.asked) != 1:
+        return
+    part = next(iter(ctx.asked))
+    for chain in parts:
+        name = _foreign_name(chain.items[0]) if len(chain.items) > 1 else None
+        if name is None or chain.ops[0] != "=" or _variant(name, ctx):
+            continue
+        chain.items[0] = asked_marker(part)
+
+
+def _variant(name: str, ctx: Context) -> bool:
+    """``p_{1}`` where the question writes ``p_2``: the same letter, decorated otherwise."""
+    if any(c in name for c in "([") or name.startswith("\\frac") or name.startswith("\\mathbb"):
+        return True   # an operator applied (\operatorname{Std}[y]) or a derivative: not a label
+    base = name.split("_")[0].split("^")[0].rstrip("'")
+    if base.startswith(r"\text{") or base.startswith("#"):
+        return False
+    forms = [f for s in ctx.specs for f in s.forms] + [f for fs in ctx.asked.values()
+                                                      for f in fs]
+    for form in forms:
+        try:
+            toks = lex(form)
+        except AnswerError:
+            continue
+        if toks and toks[0].text == base and len(toks) > 1:
+            return True
+    return False
+
+
+def _no_foreign(values: list[Any], foreign_at: dict, strict: bool) -> None:
+    names = [s for v in values for s in getattr(v, "free_symbols", ())
+             if _foreign_name(s) is not None]
+    if not names:
+        return
+    first = min(names, key=lambda s: foreign_at.get(s, 0))
+    name = _foreign_name(first)
+    pos = foreign_at.get(first, 0)
+    if strict:
+        raise AnswerError("parse.undeclared_symbol", f"'{name}' is not a symbol of this "
+                          f"question (position {pos})", pos)
+    raise AnswerError("symbol.foreign", f"'{name}' is not a symbol of this question: the "
+                      f"answer depends on a quantity the question does not give (position "
+                      f"{pos})", pos)
+
+
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+
+
 def _split_top(tokens: list[Token], seps: tuple[str, ...]) -> list[list[Token]]:
     """Split at separators outside any bracket and outside environments."""
     parts: list[list[Token]] = [[]]
     depth = 0
     env = 0
-    for t in tokens:
+    for k, t in enumerate(tokens):
+        nxt = tokens[k + 1] if k + 1 < len(tokens) else None
         if t.kind == "char" and t.text in "([{":
             depth += 1
         elif t.kind == "char" and t.text in ")]}":
@@ -109,9 +805,11 @@ def _split_top(tokens: list[Token], seps: tuple[str, ...]) -> list[list[Token]]:
             env -= 1
         if depth == 0 and env == 0 and (
                 (t.kind == "char" and t.text in seps) or (t.kind == "word" and t.text in seps)):
+            if t.text == "," and nxt is not None and nxt.kind == "word" and nxt.text in (
+                    "else", "otherwise"):
+                parts[-1].append(t)   # "v \text{ if } c, \text{ else } w": one part
+                continue
             parts.append([])
             continue
         parts[-1].append(t)
     return [p for p in parts if p]
-
-

@@ -6,17 +6,61 @@ operation that combines two of them goes through here, so the rules live in one 
 dims are compared as declared (``k`` and ``n`` are different dims even where SymPy
 would let them be equal), a product that comes out 1x1 is a scalar, ``x \\cdot y``
 between column vectors is the dot product. A rule that fails raises :class:`ShapeFault`
-with a sentence; the grammar adds the position and the reason code ``shape.invalid``.
+with a sentence; the grammar adds the position and the reason code ``shape.inconsistent``.
+
+A bare ``\\mathbf{I}``, ``\\mathbf{1}`` or ``\\mathbf{e}_y`` has no size of its own: it gets a
+*free dim* (:func:`free_dim`), which the first operation that combines it with a sized
+operand replaces by that operand's dim (``S\\mathbf{I} - \\mathbf{x}\\mathbf{1}^\\top`` makes
+both n). A scalar plus or minus a vector is taken entrywise (``1 - \\sigma(z)``); a scalar
+plus a matrix is not (``1 + A`` could mean ``J + A`` or ``I + A``).
 """
 from __future__ import annotations
 
 from typing import Any
 
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 
 class ShapeFault(Exception):
     """Two operands whose shapes do not combine; the message says how."""
+
+
+FREE_PREFIX = "size?"
+
+
+def free_dim() -> sp.Dummy:
+    """A dim to be read off the context (the size of a bare \\mathbf{I}, \\mathbf{1})."""
+    return sp.Dummy(FREE_PREFIX, integer=True, positive=True)
+
+
+def is_free(d: Any) -> bool:
+    return isinstance(d, sp.Dummy) and d.name == FREE_PREFIX
+
+
+def free_dims(e: Any) -> set:
+    if not isinstance(e, sp.Basic):
+        return set()
+    return {d for d in e.atoms(sp.Dummy) if is_free(d)}
+
+
+def settle(e: Any, size: Any) -> Any:
+    """Give every free dim left in ``e`` the size ``size``."""
+    dims = free_dims(e)
+    return e.xreplace({d: size for d in dims}) if dims else e
+
+
+def _unify(a: Any, b: Any, axes: list[tuple[int, int]]) -> tuple[Any, Any]:
+    """Make each pair of dims (axis of ``a``, axis of ``b``) equal where one is free."""
+    for ia, ib in axes:
+        da, db = a.shape[ia], b.shape[ib]
+        if da == db:
+            continue
+        if is_free(da):
+            a, b = a.xreplace({da: db}), b.xreplace({da: db})
+        elif is_free(db):
+            a, b = a.xreplace({db: da}), b.xreplace({db: da})
+    return a, b
 
 
 def is_matrix(e: Any) -> bool:
@@ -39,7 +83,22 @@ def shape_text(e: Any) -> str:
     return f"a {r}x{c} matrix"
 
 
+def is_vector(e: Any) -> bool:
+    return is_matrix(e) and e.shape[1] == 1
+
+
+def broadcast(s: Any, v: Any) -> Any:
+    """A scalar spread over the entries of the vector ``v`` (``1 - \\sigma(z)``)."""
+    return s * sp.OneMatrix(*v.shape)
+
+
 def add(a: Any, b: Any) -> Any:
+    if is_matrix(a) and is_matrix(b):
+        a, b = _unify(a, b, [(0, 0), (1, 1)])
+    elif is_vector(a) and not is_matrix(b):
+        b = broadcast(b, a)
+    elif is_vector(b) and not is_matrix(a):
+        a = broadcast(a, b)
     if is_matrix(a) != is_matrix(b) or is_matrix(a) and a.shape != b.shape:
         raise ShapeFault(f"cannot add {shape_text(a)} and {shape_text(b)}")
     try:
@@ -51,6 +110,8 @@ def add(a: Any, b: Any) -> Any:
 def mul(a: Any, b: Any, *, dot: bool = False) -> Any:
     if dot and is_matrix(a) and is_matrix(b) and a.shape[1] == 1 and b.shape[1] == 1:
         a = a.T  # x \cdot y between column vectors is the dot product
+    if is_matrix(a) and is_matrix(b):
+        a, b = _unify(a, b, [(1, 0)])
     if is_matrix(a) and is_matrix(b) and a.shape[1] != b.shape[0]:
         raise ShapeFault(f"cannot multiply {shape_text(a)} by {shape_text(b)}")
     try:
@@ -60,21 +121,162 @@ def mul(a: Any, b: Any, *, dot: bool = False) -> Any:
 
 
 def div(a: Any, b: Any) -> Any:
-    """``a / b``; division by zero is not a shape question and is left to the caller."""
+    """``a / b``; division by zero is not a shape question and is left to the caller.
+    A vector divided by a vector of its shape is entrywise (``w / |w|``)."""
+    if is_vector(a) and is_vector(b):
+        a, b = _unify(a, b, [(0, 0), (1, 1)])
+        if a.shape == b.shape:
+            return sp.HadamardProduct(a, sp.HadamardPower(b, -1))
     if is_matrix(b):
         raise ShapeFault(f"cannot divide by {shape_text(b)}")
     return scalarise(a * sp.Pow(b, -1)) if is_matrix(a) else a / b
 
 
-def outer(a: Any, b: Any) -> Any:
-    """``a \\otimes b`` of two column vectors: ``a b^T``."""
-    if not (is_matrix(a) and is_matrix(b) and a.shape[1] == 1 and b.shape[1] == 1):
-        raise ShapeFault("\\otimes is read as the outer product of two column vectors")
-    return mul(a, b.T)
+def kronecker(a: Any, b: Any) -> Any:
+    """``a \\otimes b``: the outer product ``a b^T`` of two column vectors, else the
+    Kronecker product of two matrices."""
+    if not (is_matrix(a) and is_matrix(b)):
+        raise ShapeFault("\\otimes takes two vectors or two matrices")
+    if a.shape[1] == 1 and b.shape[1] == 1:
+        return mul(a, b.T)
+    return sp.KroneckerProduct(a, b)
 
 
 def hadamard(a: Any, b: Any) -> Any:
+    """``a \\odot b``: entrywise; a scalar operand scales the other."""
+    if not (is_matrix(a) and is_matrix(b)):
+        return a * b
+    a, b = _unify(a, b, [(0, 0), (1, 1)])
+    if a.shape != b.shape:
+        raise ShapeFault(f"cannot multiply {shape_text(a)} and {shape_text(b)} entrywise")
     try:
-        return sp.HadamardProduct(a, b).doit() if is_matrix(a) else a * b
+        return sp.HadamardProduct(a, b).doit()
     except (sp.ShapeError, TypeError, ValueError) as exc:
         raise ShapeFault("cannot multiply these entrywise") from exc
+
+
+def invert(a: Any) -> Any:
+    a, _ = _unify(a, a, [(0, 1)])
+    if a.shape[0] != a.shape[1]:
+        raise ShapeFault(f"cannot invert {shape_text(a)}: it is not square")
+    return sp.Inverse(a)
+
+
+def inverse_transpose(a: Any) -> Any:
+    """``A^{-T}``, ``A^{-\\top}``: the transpose of the inverse."""
+    return invert(a).T
+
+
+def matrix_power(a: Any, k: Any) -> Any:
+    """``A^k`` of a square matrix, ``k`` an integer (a number or an integer symbol)."""
+    a, _ = _unify(a, a, [(0, 1)])
+    if a.shape[0] != a.shape[1]:
+        raise ShapeFault(f"cannot raise {shape_text(a)} to a power: it is not square")
+    if k == -1:
+        return sp.Inverse(a)
+    return sp.MatPow(a, k)
+
+
+class PseudoInverse(sp.MatrixExpr):
+    """The Moore-Penrose pseudo-inverse ``A^+`` (``A^\\dagger``, ``pinv(A)``).
+
+    For a matrix of full rank, which is what a random draw is, it is ``(A^T A)^{-1} A^T``
+    when ``A`` has at least as many rows as columns and ``A^T (A A^T)^{-1}`` otherwise;
+    :meth:`doit` writes it out that way once the dims are numbers (the symbolic prover
+    instantiates them), and the numeric engine uses ``torch.linalg.pinv``."""
+
+    def __new__(cls, arg: Any) -> Any:
+        return sp.Basic.__new__(cls, sp.sympify(arg))
+
+    @property
+    def arg(self) -> Any:
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple:
+        return (self.arg.shape[1], self.arg.shape[0])
+
+    def doit(self, **hints: Any) -> Any:
+        a = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        rows, cols = a.shape
+        if not (rows.is_number and cols.is_number):
+            return PseudoInverse(a)
+        if rows >= cols:
+            return (sp.Inverse(a.T * a) * a.T).doit()
+        return (a.T * sp.Inverse(a * a.T)).doit()
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> Any:
+        return MatrixElement(self, i, j)
+
+
+def pseudo_inverse(a: Any) -> Any:
+    return PseudoInverse(a)
+
+
+class Vec(sp.MatrixExpr):
+    """``\\operatorname{vec}(A)``: the columns of ``A`` stacked into one column."""
+
+    def __new__(cls, arg: Any) -> Any:
+        return sp.Basic.__new__(cls, sp.sympify(arg))
+
+    @property
+    def arg(self) -> Any:
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple:
+        return (self.arg.shape[0] * self.arg.shape[1], sp.Integer(1))
+
+    def doit(self, **hints: Any) -> Any:
+        a = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        rows, cols = a.shape
+        if not (rows.is_number and cols.is_number):
+            return Vec(a)
+        m = a.as_explicit()
+        return sp.ImmutableMatrix([m[i, j] for j in range(cols) for i in range(rows)])
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> Any:
+        return MatrixElement(self, i, j)
+
+
+class Gradient(sp.MatrixExpr):
+    """``\\nabla_{\\mathbf x} f``, ``\\frac{\\partial f}{\\partial \\mathbf{x}}`` of a scalar
+    expression ``f`` in a declared vector or matrix ``x``: the array of the partial
+    derivatives, shaped like ``x``. The numeric engine takes it with torch autograd;
+    :meth:`doit` differentiates entry by entry once ``x`` is an explicit matrix (the
+    symbolic prover instantiates it)."""
+
+    def __new__(cls, expr: Any, var: Any) -> Any:
+        return sp.Basic.__new__(cls, sp.sympify(expr), var)
+
+    @property
+    def expr(self) -> Any:
+        return self.args[0]
+
+    @property
+    def var(self) -> Any:
+        return self.args[1]
+
+    @property
+    def shape(self) -> tuple:
+        return self.var.shape
+
+    def doit(self, **hints: Any) -> Any:
+        expr, var = self.expr.doit(**hints), self.var
+        if not isinstance(var, sp.MatrixBase):
+            return Gradient(expr, var)
+        if isinstance(expr, sp.MatrixBase):
+            expr = expr[0, 0]
+        return sp.ImmutableMatrix(var.shape[0], var.shape[1],
+                                  lambda i, j: sp.diff(expr, var[i, j]))
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> Any:
+        return MatrixElement(self, i, j)
+
+
+def gradient(expr: Any, var: Any) -> Any:
+    if is_matrix(expr):
+        raise ShapeFault("the gradient is of a scalar; this is a vector or a matrix")
+    if isinstance(var, sp.MatrixSymbol):
+        return Gradient(expr, var)
+    return sp.diff(expr, var)

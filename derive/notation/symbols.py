@@ -18,7 +18,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from ..errors import AnswerError
-from ..notation.lexer import Token, lex
+from ..notation.lexer import GREEK, Token, lex
 
 DOMAINS = ("real", "positive", "nonnegative", "nonzero", "negative", "unit", "probability",
            "interval", "integer",
@@ -154,6 +154,8 @@ class Context:
         for s in self.specs:
             for form in s.forms:
                 pats.append(_pattern(form, s.name, s.index))
+                if s.kind in ("vector", "matrix"):
+                    pats.extend(_entry_patterns(pats[-1]))
         for part, forms in self.asked.items():
             self.objects[asked_name(part)] = asked_marker(part)
             for form in forms:
@@ -200,6 +202,22 @@ def _pattern(form: str, target: str, wildcard: str | None) -> Pattern:
     return Pattern(tuple(t.key for t in toks), target, wildcard)
 
 
+def _entry_patterns(p: Pattern) -> list[Pattern]:
+    """A declared vector or matrix written as a derivative, ``\\frac{\\partial J}{\\partial w}``
+    or ``\\partial L/\\partial W``: the same derivative in a subscripted variable,
+    ``\\frac{\\partial J}{\\partial w_i}``, is its entry (``_?`` is the index wildcard)."""
+    toks = p.tokens
+    out = []
+    for j in range(1, len(toks)):
+        if (toks[j - 1] in (("cmd", r"\partial"), ("char", "d"))
+                and (toks[j][0] == "char" and toks[j][1].isalpha()
+                     or toks[j][0] == "cmd" and toks[j][1][1:] in GREEK)
+                and (j + 1 == len(toks) or toks[j + 1] == ("char", "}")) and j >= 2):
+            variant = toks[:j + 1] + (("char", "_"), ("char", "?")) + toks[j + 1:]
+            out.append(Pattern(variant, p.target, "?"))
+    return out
+
+
 def substitute_aliases(tokens: list[Token], patterns: list[Pattern],
                        extra: list[tuple[Pattern, Any]] = ()) -> list[Token]:
     """Replace every declared form in ``tokens`` by one ``ref`` token.
@@ -207,7 +225,9 @@ def substitute_aliases(tokens: list[Token], patterns: list[Pattern],
     A ``ref`` token's ``ref`` is ``(name, index_tokens)``, or ``("=", value)``
     for a local definition made with ``where``.
     """
-    table: list[tuple[Pattern, Any]] = [(p, None) for p in patterns] + list(extra)
+    # the answer's own definitions first: among patterns of one length they win (the sort
+    # is stable), so an answer may define a name the question derives (D = diag(...))
+    table: list[tuple[Pattern, Any]] = list(extra) + [(p, None) for p in patterns]
     table.sort(key=lambda pv: -len(pv[0].tokens))
     out: list[Token] = []
     i = 0
@@ -216,7 +236,11 @@ def substitute_aliases(tokens: list[Token], patterns: list[Pattern],
             m = _match(tokens, i, pat)
             if m is not None:
                 end, idx = m
-                ref = ("=", value) if value is not None else (pat.target, idx)
+                if isinstance(value, Token):   # a name defined as a function: \sigma = softmax
+                    out.append(Token(value.kind, value.text, tokens[i].pos))
+                    i = end
+                    break
+                ref = ("=", (value, idx)) if value is not None else (pat.target, idx)
                 out.append(Token("ref", pat.target, tokens[i].pos, ref,
                                  group=_partial_group(tokens, i, end)))
                 i = end
@@ -258,7 +282,8 @@ def _match(tokens: list[Token], i: int, pat: Pattern) -> tuple[int, list[Token] 
                     k += 1
                 captured = tokens[j + 1:k]
                 j = k + 1
-            elif tokens[j].kind in ("char", "num", "ref", "cmd") and tokens[j].text not in "{}()[]^_,":
+            elif tokens[j].kind in ("char", "num", "ref", "cmd", "idx") \
+                    and tokens[j].text not in "{}()[]^_,":
                 captured = [tokens[j]]
                 j += 1
             else:

@@ -11,17 +11,40 @@ import sympy as sp
 
 #: Greek letter names (the command without its backslash); the publisher maps the same
 #: table to Typst (derive.publish.latex_text)
-GREEK = frozenset(
-    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu "
-    "nu xi omicron pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega "
-    "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split())
+from .lexer import GREEK  # noqa: E402,F401  (defined with the spellings; re-exported here)
 #: one-argument functions: command -> SymPy function applied to a scalar
 SCALAR_FUNCS = {
     r"\log": sp.log, r"\exp": sp.exp, r"\sin": sp.sin, r"\cos": sp.cos, r"\tan": sp.tan,
     r"\tanh": sp.tanh, r"\sinh": sp.sinh, r"\cosh": sp.cosh, r"\sign": sp.sign,
     r"\sigmoid": lambda t: 1 / (1 + sp.exp(-t)),
     r"\relu": lambda t: sp.Max(t, 0),
+    r"\lg": lambda t: sp.log(t, 10),   # ISO 80000-2: lg is the base-10 logarithm
+    # the Heaviside step, 1 for t > 0 (its value at 0 is a kink, never sampled)
+    r"\heaviside": lambda t: sp.Piecewise((1, t > 0), (0, True)),
 }
+#: functions that a square matrix argument makes ambiguous: entrywise, or the matrix
+#: function (\exp X, \sin X, \sqrt X)? derive says so instead of choosing
+MATRIX_FUNCTIONS = frozenset({r"\log", r"\exp", r"\sin", r"\cos", r"\tan", r"\tanh",
+                              r"\sinh", r"\cosh", r"\sqrt", r"\lg"})
+#: function names written in italic letters (``ln 9``, ``sign(w)``): letters -> command
+ITALIC_FUNCTIONS = {
+    "ln": r"\log", "log": r"\log", "exp": r"\exp", "sin": r"\sin", "cos": r"\cos",
+    "tan": r"\tan", "tanh": r"\tanh", "sign": r"\sign", "sgn": r"\sign", "max": r"\max",
+    "min": r"\min", "softmax": r"\softmax", "sigmoid": r"\sigmoid", "relu": r"\relu",
+    "ReLU": r"\relu", "diag": r"\diag", "det": r"\det",
+}
+#: what a name is said to be in prose (``\sigma \text{ the softmax}``, ``H \text{ the
+#: Heaviside step}``), or set equal to (``\sigma = \operatorname{softmax}``): the words, lower
+#: case, without a leading "the" -> the function's command
+PROSE_FUNCTIONS = {
+    "softmax": r"\softmax", "softmax function": r"\softmax", "sigmoid": r"\sigmoid",
+    "logistic sigmoid": r"\sigmoid", "sigmoid function": r"\sigmoid",
+    "logistic function": r"\sigmoid", "heaviside step": r"\heaviside",
+    "heaviside function": r"\heaviside", "heaviside step function": r"\heaviside",
+    "unit step": r"\heaviside", "step function": r"\heaviside", "relu": r"\relu",
+}
+#: the prefix of the SymPy name of a symbol the question does not declare
+FOREIGN = "foreign:"
 MULTI_FUNCS = {r"\max": sp.Max, r"\min": sp.Min}
 RELATIONS = {"=": sp.Eq, r"\ne": sp.Ne, "<": sp.Lt, ">": sp.Gt, r"\le": sp.Le, r"\ge": sp.Ge,
              r"\approx": sp.Eq}
