@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import io
 import json
 import random
 import subprocess
@@ -278,7 +277,6 @@ def main() -> None:
         "math_verify_median_ms": 1000 * mm, "math_verify_p99_ms": 1000 * mp,
         "median_ratio": dm / mm, "p99_ratio": dp / mp,
         "proof_memo": {"hits": st.worker.hits, "misses": st.worker.misses},
-        "truth_memo": {"hits": st.truth.hits, "misses": st.truth.misses},
         "slowest": [[s[0], s[1], s[2], s[3]] for s in slow[:20]]}
 
     # --- 3. cold start -------------------------------------------------------------------
@@ -300,9 +298,8 @@ def main() -> None:
 
 
 def ray_bench(bank, lines: list[dict], tmp: Path) -> dict:
-    try:
-        import ray  # noqa: F401
-    except ImportError:
+    import importlib.util
+    if importlib.util.find_spec("ray") is None:
         print("ray: not installed (pip install 'derive[ray]'), skipped")
         return {"skipped": "ray not installed"}
     sub = [x for x in lines if int(x["student"][1:]) <= 60]

@@ -20,7 +20,6 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -33,8 +32,9 @@ from ..errors import DeriveError, UnknownQuestion
 from .keys import answer_key
 from .work import Item, Settings
 
-#: distinct answers sent to a worker process at a time
-CHUNK = 4
+#: distinct answers sent to a worker process at a time, and how far ahead in the input
+#: the answers of one batch are looked for
+CHUNK, WINDOW = 4, 64
 #: below this many distinct answers per process, more processes cost more than they save
 MIN_ITEMS_PER_JOB = 8
 
@@ -173,6 +173,19 @@ class _Group:
     result: dict[str, Any] | None = None
 
 
+def _next_chunk(pending: list[Item]) -> list[Item]:
+    """The next batch for a worker: the first pending answer and up to :data:`CHUNK` - 1
+    more answers to the same question from just after it (a process that has a
+    question's set-up gets more of its answers). Removes them from ``pending``."""
+    qid = pending[0].question
+    take = [0] + [k for k in range(1, min(len(pending), WINDOW))
+                  if pending[k].question == qid][:CHUNK - 1]
+    chunk = [pending[k] for k in take]
+    for k in reversed(take):
+        del pending[k]
+    return chunk
+
+
 # --- backends ---------------------------------------------------------------------------
 
 class SerialBackend:
@@ -183,6 +196,7 @@ class SerialBackend:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.capacity = 1
+        self.lookahead = 1
         self._queue: list[tuple[int, list[Item]]] = []
 
     def submit(self, tid: int, items: list[Item]) -> None:
@@ -220,7 +234,9 @@ def _pool_main(conn: Any, settings: Settings) -> None:
 class PoolBackend:
     """``jobs`` worker processes (started fresh, never forked), each with its own sandboxed
     worker and caches; a process that dies has its answers reported as crashed and is
-    replaced."""
+    replaced. An idle process is given a batch of a question it has already set up (parsed
+    its reference, drawn its points) when one is waiting, so each question's set-up is
+    mostly paid by one process."""
 
     name = "processes"
 
@@ -229,7 +245,9 @@ class PoolBackend:
         self.settings = settings
         self.ctx = mp.get_context("spawn")
         self.capacity = jobs
+        self.lookahead = 4 * jobs
         self.workers: list[list[Any]] = [self._start() for _ in range(jobs)]  # [proc, conn, task]
+        self.seen: list[set[str]] = [set() for _ in range(jobs)]
         self._queue: list[tuple[int, list[Item]]] = []
 
     def _start(self) -> list[Any]:
@@ -243,10 +261,22 @@ class PoolBackend:
         self._queue.append((tid, items))
         self._dispatch()
 
+    def _pick(self, k: int) -> int:
+        """The index in the queue of the batch for worker ``k``: one of its questions, else
+        one no other worker has, else the first."""
+        qs = [task[1][0].question for task in self._queue]
+        owned = set().union(*(s for j, s in enumerate(self.seen) if j != k))
+        for pref in (lambda q: q in self.seen[k], lambda q: q not in owned):
+            hit = next((i for i, q in enumerate(qs) if pref(q)), None)
+            if hit is not None:
+                return hit
+        return 0
+
     def _dispatch(self) -> None:
-        for w in self.workers:
+        for k, w in enumerate(self.workers):
             if w[2] is None and self._queue:
-                task = self._queue.pop(0)
+                task = self._queue.pop(self._pick(k))
+                self.seen[k].add(task[1][0].question)
                 w[1].send(task)
                 w[2] = task
 
@@ -271,6 +301,7 @@ class PoolBackend:
                                   for it in items]))
                 w[0].join(timeout=1)
                 w[:] = self._start()
+                self.seen[self.workers.index(w)] = set()
             w[2] = None
         self._dispatch()
         return out
@@ -472,8 +503,8 @@ class Run:
             next_line = self._write_ready(todo, next_line, result_of, out)
             if self._stop.is_set():
                 break
-            while pending and in_flight < 2 * backend.capacity:
-                chunk, pending[:] = pending[:CHUNK], pending[CHUNK:]
+            while pending and in_flight < backend.lookahead:
+                chunk = _next_chunk(pending)
                 backend.submit(tasks, chunk)
                 tasks += 1
                 in_flight += 1

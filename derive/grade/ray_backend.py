@@ -41,6 +41,7 @@ class RayBackend:
                 ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False)
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.capacity = max(1, min(cpus, jobs) if jobs else cpus)
+        self.lookahead = 2 * self.capacity
         self.task = ray.remote(_grade_task).options(num_cpus=1, max_retries=1)
         self.refs: dict[Any, tuple[int, list[Item]]] = {}
 

@@ -77,6 +77,14 @@ def _e(s: Any) -> str:
     return html.escape(str(s), quote=True)
 
 
+def _code(text: str) -> str:
+    return f"<code>{_e(text)}</code>" if text.strip() else "<span class=dim>(no answer)</span>"
+
+
+def _times(count: int) -> str:
+    return f" <span class=dim>×{count}</span>" if count > 1 else ""
+
+
 def _chart(qs: list[_Q]) -> str:
     """Horizontal stacked bars, one per question, as inline SVG."""
     row, label_w, bar_w = 22, 260, 520
@@ -134,16 +142,14 @@ def _section(q: _Q, rubric: Rubric) -> str:
                         + (f": {_e(described[name])}" if described.get(name) else ""))
             else:
                 what = f"<b>{_e(name)}</b> <span class=dim>(reason code)</span>"
-            ex = "".join(f"<li><code>{_e(t)}</code>{f' <span class=dim>×{c}</span>' if c > 1 else ''}"
-                         "</li>" for t, c in texts.most_common(EXAMPLES))
+            ex = "".join(f"<li>{_code(t)}{_times(c)}</li>" for t, c in texts.most_common(EXAMPLES))
             out.append(f"<li>{what} <span class=dim>— {count} answer"
                        f"{'s' if count != 1 else ''}</span><ul class=ex>{ex}</ul></li>")
         out.append("</ol>")
     if q.undecided:
-        out.append("<h4>Not graded automatically</h4><ul class=ex>")
+        out.append("<h4>Unreadable or undecided</h4><ul class=ex>")
         for (reason, text), c in q.undecided.most_common(EXAMPLES):
-            out.append(f"<li><span class=dim>{_e(reason)}</span> <code>{_e(text)}</code>"
-                       f"{f' ×{c}' if c > 1 else ''}</li>")
+            out.append(f"<li><span class=dim>{_e(reason)}</span> {_code(text)}{_times(c)}</li>")
         out.append("</ul>")
     out.append("</section>")
     return "\n".join(out)

@@ -2,10 +2,11 @@
 
 The same function runs in the calling process (``--jobs 1``), in each worker process of a
 local pool (``--jobs N``) and in each Ray worker (``--ray``). Every process that runs it
-keeps its own state (:data:`_STATE`): the bank, its own sandboxed worker process for parsing
-and proofs (wrapped in a :class:`~derive.grade.cache.MemoWorker`) and its own memo of
-ground truths (:class:`~derive.grade.cache.TruthMemo`), built on the first batch and kept
-for every batch after it, so a process pays for a question's set-up once.
+keeps its own state (:data:`_STATE`): the bank and its own sandboxed worker process for
+parsing and proofs (wrapped in a :class:`~derive.grade.cache.MemoWorker`), built on the first
+batch and kept for every batch after it, with the judge's per-process caches (a question's
+points and ground truth, :func:`derive.judge.numeric.draws`), so a process pays for a
+question's set-up once.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..bank.loader import load_dirs
-from .cache import MemoWorker, TruthMemo
+from .cache import MemoWorker
 
 #: the symbolic proof's default time limit in a grading run, seconds (``derive check``
 #: allows 10): enough for the proofs that succeed at all on the bank's questions, short
@@ -50,11 +51,10 @@ class _State:
         self.settings = settings
         self.bank = load_dirs(tuple(settings.bank_dirs))
         self.worker = MemoWorker(Worker())
-        self.truth = TruthMemo()
         self.options = Options(seed=settings.seed, device=settings.device,
                                proof_timeout=settings.proof_timeout,
                                symbolic=settings.symbolic, worker=self.worker,
-                               bank=self.bank, truth=self.truth)
+                               bank=self.bank)
 
     def close(self) -> None:
         self.worker.close()

@@ -41,13 +41,6 @@ class Options:
     symbolic: bool = True
     worker: Worker | None = None
     bank: Bank | None = None
-    #: how a question's ground truth is looked up (derive.grade passes a memo, so that the
-    #: ground truth at the sampled points is computed once per question, not per answer)
-    truth: Callable[[Question], Any] | None = None
-
-    def ground_truth(self, q: Question) -> Any:
-        return self.truth(q) if self.truth is not None else q.ground_truth()
-
     @property
     def bank_dirs(self) -> tuple[str, ...]:
         """The folders the worker loads the bank from (the same bank as the caller's)."""
@@ -268,7 +261,7 @@ def _judge_values(q: Question, values: list[Any], text: str, opts: Options,
     # symbolic proof (seconds, up to its time limit) is only tried for answers that agree
     try:
         run = compare(q, ref, exprs, seed=opts.seed, device=opts.device, part=part,
-                      definition=opts.ground_truth(q))
+                      definition=q.ground_truth())
     except (Unsupported, ArithmeticError, RuntimeError, TypeError, AttributeError) as exc:
         proof = _prove(q, [(final, ref)], opts)[0] if opts.symbolic else Proof(None, "skipped")
         return _from_proof_only(q, text, proof, f"the numeric check could not run: {exc}")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -447,62 +449,40 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
     """
     ctx: Context = question.context
     dev = resolve_device(device)
-    gen = torch.Generator(device="cpu")  # see draw(): points are drawn on the CPU
-    gen.manual_seed(seed)
     truth_fn, describe = truth_function(definition, part)
-    ref_fn = compiled(reference)
     fns: list[Any] = []
     for e in exprs:
         try:
             fns.append(compiled(e))
         except Unsupported as exc:
             fns.append(exc)
-    avoid = _avoid_exprs(question)
     n = len(exprs)
     outs = [Outcome("undecided") for _ in range(n)]
     pair_ok = [True] * n     # the answer (0) agrees with expression b at every point
     pair_seen = [0] * n
     total_points = 0
     ref_err: float | None = None
-    # round 0 at the smallest dimensions, so that a counterexample is as small as it can be
-    # (the first one found is the one reported); later rounds at random sizes
-    smallest = {s.name: int((s.bounds or DEFAULT_DIMS)[0]) for s in ctx.dims}
-    for r in range(rounds):
-        sample = draw(ctx, batch=batch, gen=gen, device=dev, dims=smallest if r == 0 else None)
-        env = sample.env
-        ref_val = evaluate(ref_fn, env)
-        ref_val = ref_val.expand(batch, *ref_val.shape[1:])
-        if truth_fn is not None:
-            truth = truth_fn(sample).to(dev)
-            ok_ref = torch.isfinite(ref_val).reshape(batch, -1).all(1)
-            if truth.shape == ref_val.shape:
-                e = _err(ref_val, truth)[ok_ref]
-                if e.numel():
-                    ref_err = max(ref_err or 0.0, float(e.max()))
-        else:
-            truth = ref_val
-        mask = torch.isfinite(truth).reshape(batch, -1).all(1)
-        for a in avoid:
-            v = evaluate(a, env)
-            mask &= v.reshape(batch, -1).abs().amin(1) > AVOID_EPS
+    for dr in draws(question, reference, seed=seed, device=dev, batch=batch, rounds=rounds,
+                    definition=definition, part=part):
+        sample, truth = dr.sample, dr.truth
+        if dr.ref_err is not None:
+            ref_err = max(ref_err or 0.0, dr.ref_err)
+        mask = dr.mask.clone()
+        kink = dr.kink.clone()
         vals: list[Any] = []
         for k, fn in enumerate(fns):
             if isinstance(fn, Exception):
                 vals.append(fn)
                 continue
-            try:
-                bound_work(exprs[k], ctx, sample.dims)
-            except (SizeLimit, Unsupported) as exc:
-                if isinstance(exc, SizeLimit) and outs[k].status not in ("mismatch", "shape"):
+            how, v, near = dr.value(exprs[k], fn, ctx)
+            if how == "bound":
+                if isinstance(v, SizeLimit) and outs[k].status not in ("mismatch", "shape"):
                     outs[k].status, outs[k].reason = "undecided", SizeLimit.code
-                fns[k] = exc  # never evaluated, in this draw or a later one
-                vals.append(exc)
-                continue
-            try:
-                vals.append(evaluate(fn, env))
-            except (Unsupported, RuntimeError) as exc:
-                vals.append(Unsupported(str(exc)))
-        mask &= env.kink > KINK_EPS
+                fns[k] = v  # never evaluated, in this draw or a later one
+            elif how == "ok":
+                kink = torch.minimum(kink, near)
+            vals.append(v)
+        mask &= kink > KINK_EPS
         good = int(mask.sum())
         total_points += good
         for k, v in enumerate(vals):
@@ -566,6 +546,123 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
                             f"are needed)")
     return Run(outs, "definition" if truth_fn else "reference", str(dev), seed, total_points,
                rounds, ref_err, describe)
+
+
+# --- the points of a question, drawn once ------------------------------------------------
+
+class Draw:
+    """One round of points of a question, and what does not depend on the answer: the
+    ground truth there, the reference's values (and kinks), which points are usable
+    (finite ground truth, away from the avoided quantities). Expressions evaluated on it
+    are kept too (:meth:`value`), so a question's known wrong answers are evaluated once."""
+
+    def __init__(self, sample: Sample, truth: torch.Tensor, mask: torch.Tensor,
+                 kink: torch.Tensor, ref_err: float | None):
+        self.sample, self.truth, self.mask, self.kink, self.ref_err = (
+            sample, truth, mask, kink, ref_err)
+        self._values: OrderedDict[Any, tuple[str, Any, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def env(self) -> Env:
+        """A fresh environment over the points (evaluation writes into it); no kinks."""
+        base = self.sample.env
+        return Env(dict(base), batch=base.batch, device=base.device, functions=base.functions)
+
+    def value(self, expr: Any, fn: Any, ctx: Context) -> tuple[str, Any, Any]:
+        """``("ok", values, kink distances)``, ``("bound", SizeLimit or Unsupported)``
+        (refused before evaluation, :func:`bound_work`) or ``("eval", Unsupported)``."""
+        try:
+            key: Any = expr
+            with self._lock:
+                hit = self._values.get(key)
+        except TypeError:  # an unhashable expression: evaluated, not kept
+            key, hit = None, None
+        if hit is not None:
+            return hit
+        try:
+            bound_work(expr, ctx, self.sample.dims)
+        except (SizeLimit, Unsupported) as exc:
+            out: tuple[str, Any, Any] = ("bound", exc, None)
+        else:
+            env = self.env()
+            try:
+                out = ("ok", evaluate(fn, env), env.kink)
+            except (Unsupported, RuntimeError) as exc:
+                out = ("eval", Unsupported(str(exc)), None)
+        if key is not None:
+            with self._lock:
+                self._values[key] = out
+                while len(self._values) > VALUES_KEPT:
+                    self._values.popitem(last=False)
+        return out
+
+
+#: questions (and seeds, devices, parts) whose points are kept, and expressions per draw
+DRAWS_KEPT, VALUES_KEPT = 64, 256
+_DRAWS: OrderedDict[Any, tuple[Any, Any, list[Draw]]] = OrderedDict()
+_DRAWS_LOCK = threading.Lock()
+
+
+def draws(question, reference: Any, *, seed: int, device: torch.device, batch: int,
+          rounds: int, definition: Any = None, part: str = "") -> list[Draw]:
+    """The ``rounds`` draws of points of a question for this seed, made once per process:
+    round 0 at the smallest dimensions, so that a counterexample is as small as it can be
+    (the first one found is the one reported); later rounds at random sizes. Every answer
+    to the question is compared on the same points, so the ground truth there, the
+    reference's values and the known wrong answers' values are computed once, not per
+    answer."""
+    try:
+        key: Any = (id(question), part, seed, str(device), batch, rounds, id(definition),
+                    reference)
+        with _DRAWS_LOCK:
+            hit = _DRAWS.get(key)
+            if hit is not None:
+                _DRAWS.move_to_end(key)
+                return hit[2]
+    except TypeError:  # an unhashable reference: drawn afresh
+        key = None
+    made = _make_draws(question, reference, seed, device, batch, rounds, definition, part)
+    if key is not None:
+        with _DRAWS_LOCK:  # holding question and definition: their ids stay theirs
+            _DRAWS[key] = (question, definition, made)
+            while len(_DRAWS) > DRAWS_KEPT:
+                _DRAWS.popitem(last=False)
+    return made
+
+
+def _make_draws(question, reference: Any, seed: int, dev: torch.device, batch: int,
+                rounds: int, definition: Any, part: str) -> list[Draw]:
+    ctx: Context = question.context
+    gen = torch.Generator(device="cpu")  # see draw(): points are drawn on the CPU
+    gen.manual_seed(seed)
+    truth_fn, _ = truth_function(definition, part)
+    ref_fn = compiled(reference)
+    avoid = _avoid_exprs(question)
+    smallest = {s.name: int((s.bounds or DEFAULT_DIMS)[0]) for s in ctx.dims}
+    out = []
+    for r in range(rounds):
+        sample = draw(ctx, batch=batch, gen=gen, device=dev, dims=smallest if r == 0 else None)
+        env = sample.env
+        ref_val = evaluate(ref_fn, env)
+        ref_val = ref_val.expand(batch, *ref_val.shape[1:])
+        ref_err = None
+        if truth_fn is not None:
+            truth = truth_fn(sample).to(dev)
+            ok_ref = torch.isfinite(ref_val).reshape(batch, -1).all(1)
+            if truth.shape == ref_val.shape:
+                e = _err(ref_val, truth)[ok_ref]
+                if e.numel():
+                    ref_err = float(e.max())
+        else:
+            truth = ref_val
+        mask = torch.isfinite(truth).reshape(batch, -1).all(1)
+        for a in avoid:
+            v = evaluate(a, env)
+            mask &= v.reshape(batch, -1).abs().amin(1) > AVOID_EPS
+        kink = env.kink  # the reference's and the avoided quantities' kinks
+        env.kink = torch.full_like(kink, math.inf)
+        out.append(Draw(sample, truth, mask, kink, ref_err))
+    return out
 
 
 def _avoid_exprs(question) -> list[Any]:
