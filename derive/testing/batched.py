@@ -133,9 +133,10 @@ class Search:
             need = max_examples - tally.compared
             if need <= 0 or (round_ and tally.drawn >= 4 * max_examples):
                 break
-            per_group = max(1, math.ceil(need / len(choices)))
-            for dims in choices:
-                self._group(dims, per_group, gen, tally, overrides or {})
+            for j, dims in enumerate(choices):    # need points, spread over the choices
+                k = need // len(choices) + (j < need % len(choices))
+                if k:
+                    self._group(dims, k, gen, tally, overrides or {})
                 if (tally.failure or tally.failing) is not None and stop_at_failure:
                     return tally
         return tally

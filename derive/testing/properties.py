@@ -640,15 +640,15 @@ def _outside_domain_error(search: Search, ctx: Context, tally: Tally, seed: int
         rate = t.outside_total / max(t.drawn, 1)
         if best is None or rate < best[0]:
             best = (rate, o, t)
-    generic = ("Declare where it holds with domains= (scalars and vectors: 'positive', "
-               "'nonzero', 'interval' with dims=; vectors: 'unit', 'simplex'; square "
-               "matrices: 'symmetric', 'spd', 'invertible'; 'orthogonal'), or avoid_zero= "
-               "for a quantity that must not vanish.")
     if best is not None and best[0] <= 0.1:
         rate, o, t = best
         return InvalidArgument(f"{head} Declare the domain: domains={o!r} (with it, "
-                               f"{t.outside_total} of {t.drawn} points are outside). {generic}")
-    return InvalidArgument(f"{head} {generic}")
+                               f"{t.outside_total} of {t.drawn} points drawn are outside).")
+    return InvalidArgument(
+        f"{head} Declare where the derivation holds with domains= (scalars and vectors: "
+        f"'positive', 'nonzero', 'interval' with a 'range' in symbols=; vectors: 'unit', "
+        f"'simplex'; square matrices: 'symmetric', 'spd', 'invertible'; 'orthogonal'), or "
+        f"avoid_zero= for a quantity that must not vanish.")
 
 
 def assert_matches_autograd(closed_form: Any, definition: Any, *, wrt: str,
