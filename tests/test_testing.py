@@ -712,3 +712,66 @@ def test_equivalent_on_a_structured_domain(a, b, domains):
     assert assert_equivalent(a, b, shapes=shapes, domains=domains).examples > 0
     with pytest.raises(Mismatch):
         assert_equivalent(a, b, shapes=shapes)
+
+
+# --- the matrix notation of issue 13, each through one call -----------------------------------
+
+def _inv(X):
+    return torch.linalg.inv(X)
+
+
+SIG = {"sigma": {"kind": "function", "torch": "sigmoid", "latex": [r"\sigma"]}}
+NOTATION = [  # (what, closed form, definition, wrt, shapes, extra keywords)
+    (r"\det", r"\det(X) X^{-T}", lambda X: torch.det(X), "X", {"X": "n n"},
+     dict(domains={"X": "invertible"})),
+    (r"\log\det", r"X^{-T}", lambda X: torch.linalg.slogdet(X)[1], "X", {"X": "n n"},
+     dict(domains={"X": "invertible"})),
+    (r"\operatorname{tr}", r"\operatorname{tr}(A X)", lambda A, X: torch.trace(A @ X), "X",
+     {"A": "n n", "X": "n n"}, dict(kind="value")),
+    (r"\mathrm{Tr}", r"\mathrm{Tr}(A X)", lambda A, X: torch.trace(A @ X), "X",
+     {"A": "n n", "X": "n n"}, dict(kind="value")),
+    (r"X^{-T}", r"X^{-T}", lambda X: _inv(X).T, "X", {"X": "n n"},
+     dict(kind="value", domains={"X": "invertible"})),
+    (r"X^{+}", r"X^{+}", lambda X: torch.linalg.pinv(X), "X", {"X": "m n"}, dict(kind="value")),
+    (r"X^\dagger", r"X^\dagger", lambda X: torch.linalg.pinv(X), "X", {"X": "m n"},
+     dict(kind="value")),
+    (r"\otimes", r"A \otimes B", lambda A, B: torch.kron(A.contiguous(), B.contiguous()), "A",
+     {"A": "m n", "B": "p q"}, dict(kind="value")),
+    (r"\operatorname{vec}", r"\operatorname{vec}(X)", lambda X: X.T.reshape(-1), "X",
+     {"X": "m n"}, dict(kind="value")),
+    (r"\operatorname{diag}", r"\operatorname{diag}(x)", lambda x: torch.diag(x), "x",
+     {"x": "n"}, dict(kind="value")),
+    (r"bare \mathbf{I}", r"(X^T X + \lambda \mathbf{I})^{-1}",
+     lambda X, lam, n: _inv(X.T @ X + lam * torch.eye(n, dtype=X.dtype)), "X",
+     {"X": "m n", "lambda": ()}, dict(kind="value", domains={"lambda": "positive"})),
+    (r"bare \mathbf{1}", r"\mathbf{1}^T x", lambda x: x.sum(), "x", {"x": "n"},
+     dict(kind="value")),
+    (r"X^k, k an integer symbol", r"k (X^{k-1})^T",
+     lambda X, k: torch.trace(torch.linalg.matrix_power(X, k)), "X", {"X": "n n"},
+     dict(dims={"k": (1, 4)})),
+    (r"\sum of matrix powers", r"\sum_{r=0}^{k-1} X^r",
+     lambda X, k, n: sum((torch.linalg.matrix_power(X, r) for r in range(k)),
+                         torch.zeros(n, n, dtype=X.dtype)), "X", {"X": "n n"},
+     dict(kind="value", dims={"k": (1, 4)})),
+    (r"\sigma(Wx) entrywise", r"\sigma(W x)", lambda W, x: torch.sigmoid(W @ x), "x",
+     {"W": "m n", "x": "n"}, dict(kind="value", symbols=SIG)),
+    (r"\tanh^2(v) entrywise", r"\tanh^2(v)", lambda v: torch.tanh(v) ** 2, "v", {"v": "n"},
+     dict(kind="value")),
+    (r"1 - \sigma(v)", r"1 - \sigma(v)", lambda v: 1 - torch.sigmoid(v), "v", {"v": "n"},
+     dict(kind="value", symbols=SIG)),
+    (r"\odot", r"x \odot y", lambda x, y: x * y, "x", {"x": "n", "y": "n"},
+     dict(kind="value")),
+]
+
+
+@pytest.mark.parametrize("what, closed, definition, wrt, shapes, kw", NOTATION,
+                         ids=[n[0] for n in NOTATION])
+def test_matrix_notation_in_one_call(what, closed, definition, wrt, shapes, kw):
+    assert assert_matches_autograd(closed, definition, wrt=wrt, shapes=shapes,
+                                   **kw).examples >= 50
+
+
+def test_cos_of_a_square_matrix_is_ambiguous():
+    with pytest.raises(InvalidArgument, match="ambiguous"):
+        assert_matches_autograd(r"\cos X", lambda X: torch.cos(X), wrt="X", kind="value",
+                                shapes={"X": "n n"})
