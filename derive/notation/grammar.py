@@ -30,16 +30,17 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from ..errors import AnswerError
 from . import shapes
 from .answer import Chain
-from .lexer import Token, lex
+from .lexer import Token
+from .operators import Operators
 from .shapes import ShapeFault, is_matrix, scalarise, shape_text
 from .symbols import is_asked, substitute_aliases
 from .tables import (FOREIGN, GREEK, ITALIC_FUNCTIONS, MATRIX_FUNCTIONS,
-                     MAX_EXPONENT_DIGITS, MAX_SUM_TERMS, MULTI_FUNCS, RELATIONS, SCALAR_FUNCS)
+                     MAX_EXPONENT_DIGITS, MULTI_FUNCS, RELATIONS, SCALAR_FUNCS)
 
 if TYPE_CHECKING:
     from .symbols import Context
 
-class Parser:
+class Parser(Operators):
     def __init__(self, tokens: list[Token], ctx: Context):
         self.t = tokens
         self.i = 0
@@ -158,21 +159,6 @@ class Parser:
             terms.append(rhs if op.text == "+" else -rhs)
             acc = self.add(acc, rhs if op.text == "+" else -rhs, op)
         return acc
-
-    def written_out_sum(self, acc: Any, terms: list[Any], op: Token) -> Any:
-        """``a_1 + a_2 + \\cdots + a_m``: the sum of the pattern the written terms follow,
-        read off the first term and the last (and checked against the second)."""
-        dots = self.next()
-        if not self.at("+", "char"):
-            raise self.error("after \\cdots, write the last term: a_1 + \\cdots + a_m", dots)
-        self.next()
-        last = self.term()
-        first, second = (terms[0], terms[1]) if len(terms) >= 2 else (terms[-1], None)
-        total = _series(first, second, last)
-        if total is None:
-            raise self.error("the terms around \\cdots do not follow one pattern in an index: "
-                             "write the sum with \\sum", dots)
-        return total
 
     # -- shape-typed operations (the rules are in derive.notation.shapes)
     def no_list(self, tok: Token | None, *values: Any) -> None:
@@ -469,6 +455,9 @@ class Parser:
         if t.kind == "cmd":
             return self.command(self.next())
         if t.kind == "word":
+            if self.peek(1) is not None and self.peek(1).text in ("=", ":"):
+                # \text{Parameter tensors} = 3: prose that names the value (a label)
+                return self.foreign_name(r"\text{" + self.next().text + "}", t)
             raise self.error(f"unexpected text '{t.text}'")
         raise self.error(f"unexpected '{t.text}'")
 
@@ -481,6 +470,8 @@ class Parser:
             t = Token("num", t.text + more.text, t.pos)
         if len(t.text.replace(".", "")) > 30:
             raise self.error("this number is too long", t, "parse.huge_number")
+        if not any(c.isdigit() for c in t.text):   # \frac0.9: TeX's one-character "."
+            raise self.error(f"'{t.text}' is not a number", t)
         if self.at("_", "char") and t.text == "1":
             self.next()
             n = self.dimension(self.sub(self.script_tokens()), t)
@@ -581,73 +572,6 @@ class Parser:
         if self.at("(", "char"):   # H(U;p), \sigma(s): a function the question does not give
             return self.operator_name(t, "".join(parts))
         return self.foreign_name("".join(parts), t)
-
-    def evaluation(self, value: Any, toks: list[Token], t: Token) -> Any:
-        """``X|_{v = a}``: X with v set to a. A declared derivative is already a value at a
-        point (``\\frac{\\partial f}{\\partial w}`` is f'(w_k)): the bar may only name
-        that point (``|_{w = w_k}``, ``|_{w_k}``), anything else is refused."""
-        eq = next((k for k, u in enumerate(toks) if u.kind == "char" and u.text == "="), None)
-        point = self.sub(toks[eq + 1:] if eq is not None else toks)
-        if eq is not None:
-            var = self.sub(toks[:eq])
-            if isinstance(var, (sp.Symbol, MatrixElement)) and getattr(value, "has",
-                                                                       lambda v: False)(var):
-                return value.xreplace({var: point})
-        if self.declared_at(value, point):
-            return value
-        raise self.error("the point of evaluation is not understood: write the derivative "
-                         "at its point, as f'(w_k)", t)
-
-    def declared_at(self, value: Any, point: Any) -> bool:
-        """Every declared quantity of ``value`` that is written at a point (``f'(w_k)``,
-        ``\\nabla L(\\theta_k)``) is declared at ``point``; and there is one."""
-        atoms = [a for a in getattr(value, "free_symbols", set()) | set(
-            getattr(value, "atoms", lambda *a: set())(sp.MatrixSymbol))
-            if hasattr(a, "name")]
-        pointed = [a for a in atoms if self.points_of(a.name)]
-        return bool(pointed) and all(point in self.points_of(a.name) for a in pointed)
-
-    def variable_of(self, name: str) -> Any:
-        """The variable a declared gradient is taken in (``\\nabla_{\\mathbf w} J``: w)."""
-        spec = self.ctx.spec_of(name)
-        for form in spec.forms if spec is not None else ():
-            toks = lex(form)
-            for k in range(len(toks) - 1):
-                if toks[k].text == r"\partial" and k + 1 < len(toks) and k > 2 \
-                        and toks[k - 1].text == "{":
-                    try:
-                        var = self.child(substitute_aliases(toks[k + 1:k + 2],
-                                                            self.ctx.patterns)).whole()
-                    except AnswerError:
-                        continue
-                    return var
-        return None
-
-    def points_of(self, name: str) -> list[Any]:
-        """The points a declared name is written at in its forms (``f'(w_k)``: w_k)."""
-        key = ("points", name)
-        if key not in self.ctx.cache:
-            points = []
-            spec = self.ctx.spec_of(name)
-            for form in spec.forms if spec is not None else ():
-                toks = lex(form)
-                if len(toks) >= 3 and toks[-1].text == ")":
-                    depth, k = 0, len(toks) - 1
-                    for k in range(len(toks) - 1, -1, -1):
-                        depth += toks[k].text == ")"
-                        depth -= toks[k].text == "("
-                        if depth == 0:
-                            break
-                    try:
-                        inner = substitute_aliases(toks[k + 1:-1], self.ctx.patterns)
-                        p = Parser(inner, self.ctx).whole()
-                    except AnswerError:
-                        continue
-                    if not getattr(p, "free_symbols", None) or not any(
-                            str(x).startswith(FOREIGN) for x in p.free_symbols):
-                        points.append(p)
-            self.ctx.cache[key] = points
-        return self.ctx.cache[key]
 
     def foreign_name(self, name: str, t: Token) -> sp.Symbol:
         sym = sp.Symbol(FOREIGN + name, real=True)
@@ -841,110 +765,6 @@ class Parser:
         num, den = self.sub(num_t), self.sub(den_t)
         return self.div(num, den, t)
 
-    def derivative_of(self, num_t: list[Token], den_t: list[Token], t: Token) -> Any:
-        """``\\frac{\\partial (expr)}{\\partial v}`` of an expression in declared names only
-        (never of a name the question does not give: its dependence on v is unknown)."""
-        if len(num_t) < 2 or len(den_t) < 2 or num_t[1].text == "^":
-            return None
-        probe = Parser(substitute_aliases(num_t[1:], self.ctx.patterns), self.ctx)
-        probe.bound = self.bound
-        try:
-            body, var = probe.whole(), self.child(substitute_aliases(
-                den_t[1:], self.ctx.patterns)).whole()
-        except AnswerError:
-            return None
-        if probe.foreign_at or is_matrix(body) or not isinstance(
-                var, (sp.Symbol, MatrixElement, sp.MatrixSymbol)):
-            return None
-        return self.shaped(t, shapes.gradient, body, var)
-
-    def derivative(self, var_t: list[Token], t: Token) -> Any:
-        """``\\frac{\\partial}{\\partial s_k}\\left(...\\right)``: the derivative operator, in a
-        declared scalar or an entry of a declared vector (a step in a chain of working)."""
-        var = self.sub(var_t)
-        if not (isinstance(var, (sp.Symbol, MatrixElement, sp.MatrixSymbol))):
-            raise self.error("differentiate with respect to a declared scalar, vector or "
-                             "matrix, or an entry of one", t, "parse.syntax")
-        if self.peek() is None:
-            raise self.error("the derivative operator needs something to differentiate", t)
-        body = self.operator_body()
-        if is_matrix(body):
-            raise self.error("the derivative operator takes a scalar here", t, "shape.invalid")
-        return self.differentiate(body, var, t)
-
-    def differentiate(self, body: Any, var: Any, t: Token) -> Any:
-        """d body / d var; a body with a name the question does not give depends on var in
-        a way nobody knows: the derivative is then a name of its own, not 0."""
-        unknown = {s for s in getattr(body, "free_symbols", ())
-                   if str(s).startswith(FOREIGN)} - {var}
-        if unknown:
-            return self.foreign_name(f"d({body})/d({var})", t)
-        return self.shaped(t, shapes.gradient, body, var)
-
-    def operator_body(self) -> Any:
-        """What a derivative operator applies to: the product after it
-        (``\\partial/\\partial s_j\\, a(s_j - s_y)^2``, ``\\nabla_x (Wx-y)^T(Wx-y)``); a bracket
-        followed by an evaluation subscript (``\\frac{d}{dt}[\\ldots]_{t=0}``) is the body alone,
-        and the subscript evaluates the derivative."""
-        t = self.peek()
-        if t is not None and t.kind == "char" and t.text in "([{":
-            end = self.group_end(self.i)
-            nxt = self.t[end] if end < len(self.t) else None
-            if nxt is not None and nxt.text == "_" and end + 1 < len(self.t):
-                script_end = (self.group_end(end + 1) if self.t[end + 1].text == "{"
-                              else end + 2)
-                if any(u.text == "=" for u in self.t[end + 1:script_end]):
-                    return self.primary()
-        return self.term()
-
-    def group_end(self, k: int) -> int:
-        """Index just past the bracket group opening at ``self.t[k]``."""
-        depth = 0
-        for j in range(k, len(self.t)):
-            u = self.t[j]
-            if u.kind == "char" and u.text in "([{":
-                depth += 1
-            elif u.kind == "char" and u.text in ")]}":
-                depth -= 1
-                if depth == 0:
-                    return j + 1
-        return len(self.t)
-
-    def nabla(self, t: Token) -> Any:
-        """``\\nabla_{\\mathbf x}(\\ldots)``: the gradient of an expression (a declared gradient,
-        ``\\nabla_{\\mathbf w} J``, is a name and never reaches here); without a subscript,
-        in the only vector the expression has."""
-        var = None
-        if self.at("_", "char"):
-            self.next()
-            var = self.sub(self.script_tokens())
-        if self.peek() is None:
-            raise self.error("the gradient needs something to differentiate", t)
-        body = self.operator_body()
-        if var is None:
-            vectors = [m for m in getattr(body, "atoms", lambda *a: set())(sp.MatrixSymbol)]
-            if len(vectors) != 1:
-                raise self.error("write the variable of the gradient, as \\nabla_{\\mathbf w}", t)
-            var = vectors[0]
-        if not isinstance(var, (sp.Symbol, MatrixElement, sp.MatrixSymbol)):
-            raise self.error("the gradient is taken in a declared scalar, vector or matrix", t)
-        return self.differentiate(body, var, t)
-
-    def evaluated(self, t: Token) -> Any:
-        """``\\left. X \\right|_{v = a}``: X at v = a."""
-        self.in_eval += 1
-        try:
-            inner = self.expr()
-        finally:
-            self.in_eval -= 1
-        bar = self.peek()
-        if not (bar is not None and bar.text == "|" and self.peek(1) is not None
-                and self.peek(1).text == "_"):
-            raise self.error("\\left. needs its \\right|_{...}", t)
-        self.next()
-        self.next()
-        return self.evaluation(inner, self.script_tokens(), bar)
-
     def sqrt(self, t: Token) -> Any:
         if self.at("[", "char"):
             self.next()
@@ -986,204 +806,6 @@ class Parser:
             self.next()
             return sq
         return sp.sqrt(sq)
-
-    def summation(self, t: Token) -> Any:
-        return self.big_operator(t, sp.Sum, sp.Add, "sum")
-
-    def product(self, t: Token) -> Any:
-        return self.big_operator(t, sp.Product, sp.Mul, "product")
-
-    def big_operator(self, t: Token, node: Any, fold: Any, what: str) -> Any:
-        """``\\sum``/``\\prod`` with an index: ``_i``, ``_{i=1}^n``, ``_{j \\ne y}``,
-        ``_{j=1, j \\ne y}^C``, ``_{\\substack{j=1\\\\ j\\ne y}}``, ``_{j \\in
-        \\{1,\\dots,C\\}\\setminus\\{y\\}}``, ``_{i \\in \\{16, 7, 7\\}}``."""
-        if not self.at("_", "char"):
-            raise self.error(f"write the {what}'s index, as \\{what}_i or \\{what}_{{i=1}}^n", t)
-        self.next()
-        sub = self.script_tokens()
-        if sub and sub[0].kind == "cmd" and sub[0].text == r"\substack":
-            sub = [u for u in sub[2:-1]]   # \substack{j=1\\ j\ne y}: its lines as clauses
-            sub = [Token("char", ",", u.pos) if u.text == "\\\\" else u for u in sub]
-        if not sub or sub[0].kind not in ("char", "ref", "cmd", "idx"):
-            raise self.error(f"the {what}'s index must be a letter", t)
-        index_tok = sub[0]
-        name = index_tok.text if index_tok.kind != "ref" else index_tok.ref[0]
-        index = sp.Symbol(name, integer=True)
-        lower, upper, excludes, values = sp.Integer(1), None, [], None
-        self.bound.append({name: index})
-        try:
-            for clause in _clauses(sub[1:], index_tok):
-                kind, rest = clause[0].text, clause[1:]
-                if kind == "=":
-                    lower = self.sub(rest)
-                elif kind == r"\ne":
-                    excludes.append(self.sub(rest))
-                elif kind == r"\in":
-                    lower, upper, values, more = self.index_set(rest, t)
-                    excludes.extend(more)
-                else:
-                    raise self.error(f"the {what}'s index is not understood", clause[0])
-            if self.at("^", "char"):
-                self.next()
-                upper = self.sub(self.script_tokens())
-            if upper is not None:
-                self.ranges[index] = upper
-            body = self.term()
-        finally:
-            self.bound.pop()
-        if values is not None:   # a finite set written out
-            return fold(*[body.xreplace({index: v}) for v in values])
-        if is_matrix(body):
-            if upper is None and index not in body.free_symbols:
-                raise self.error(f"the terms of this {what} are a vector or a matrix that does "
-                                 f"not depend on {name}", t, "shape.inconsistent")
-            if node is not sp.Sum:
-                raise self.error("a product of vectors or matrices is not understood; write "
-                                 "the matrix form", t, "shape.invalid")
-            # \sum_i (Wx - y)_i e_i x^T: the matrix of the sums of the entries
-            p, q = sp.Dummy("p", integer=True), sp.Dummy("q", integer=True)
-            entry = body[p, q]
-            total = self.big_operator_value(node, entry, index, lower, upper, excludes, t,
-                                            name, what)
-            return sp.FunctionMatrix(body.shape[0], body.shape[1], sp.Lambda((p, q), total))
-        return self.big_operator_value(node, body, index, lower, upper, excludes, t, name,
-                                       what)
-
-    def big_operator_value(self, node: Any, body: Any, index: Any, lower: Any, upper: Any,
-                           excludes: list[Any], t: Token, name: str, what: str) -> Any:
-        self.no_list(t, lower, upper, body, *excludes)
-        if upper is None:
-            upper = _range_from_body(body, index)
-            if upper is None:
-                raise self.error(f"cannot tell the range of {name}: give bounds, "
-                                 f"as \\{what}_{{{name}=1}}^n", t)
-        if upper.is_number and upper - lower > MAX_SUM_TERMS:
-            raise self.error(f"this {what} has too many terms to check", t, "parse.huge_number")
-        for e in excludes:
-            body = sp.Piecewise((body, sp.Ne(index, e)), (1 if node is sp.Product else 0, True))
-        return node(body, (index, lower, upper))
-
-    def index_set(self, toks: list[Token], t: Token) -> tuple[Any, Any, Any, list[Any]]:
-        """``\\{1, \\dots, C\\}`` (a range), ``\\{16, 7, 7\\}`` (values), ``[n]``, each
-        optionally ``\\setminus \\{y\\}``: (lower, upper, values, excluded)."""
-        cut = next((k for k, u in enumerate(toks) if u.text == r"\setminus"), len(toks))
-        main, minus = toks[:cut], toks[cut + 1:]
-        excluded = []
-        if minus:
-            inner = minus[1:-1] if minus[0].text in "([" else minus
-            excluded = [self.sub(part) for part in _split_commas(inner)]
-        if not main:
-            return sp.Integer(1), None, None, excluded
-        if main[0].text == "[" and main[-1].text == "]":   # [n] = {1, ..., n}
-            return sp.Integer(1), self.sub(main[1:-1]), None, excluded
-        if main[0].text != "(" or main[-1].text != ")":
-            raise self.error("write the index set as \\{1, \\dots, n\\}", t)
-        items = _split_commas(main[1:-1])
-        if any(len(it) == 1 and it[0].text == r"\cdots" for it in items):
-            if len(items) != 3 or items[1][0].text != r"\cdots":
-                raise self.error("write the index set as \\{1, \\dots, n\\}", t)
-            return self.sub(items[0]), self.sub(items[2]), None, excluded
-        return sp.Integer(1), None, [self.sub(it) for it in items], excluded
-
-    def expectation(self, t: Token) -> Any:
-        """``\\mathbb{E}_{i \\sim U}[f_i]``: the mean over the index's range (uniform, ``U``,
-        ``\\mathcal{U}\\{1,\\dots,K\\}``), or ``\\mathbb{E}_{i \\sim p}[f_i]`` =
-        ``\\sum_i p_i f_i`` for a declared distribution ``p``. Without a subscript it is a
-        name (a label such as ``\\mathbb{E}[y_2]``)."""
-        if not self.at("_", "char"):
-            return self.operator_name(t, r"\mathbb{E}")
-        self.next()
-        sub = self.script_tokens()
-        sim = next((k for k, u in enumerate(sub) if u.text == r"\sim"), None)
-        if sim is None or sim == 0:
-            raise self.error("write the expectation's distribution, as \\mathbb{E}_{i \\sim U}", t)
-        index_tok, dist = sub[0], sub[sim + 1:]
-        name = index_tok.text if index_tok.kind != "ref" else index_tok.ref[0]
-        index = sp.Symbol(name, integer=True)
-        self.bound.append({name: index})
-        try:
-            body = self.primary()
-        finally:
-            self.bound.pop()
-        if is_matrix(body):
-            raise self.error("the expectation of a vector is not supported", t, "shape.invalid")
-        lower, upper = sp.Integer(1), None
-        weight: Any = None
-        if dist and dist[0].text in ("U", r"\mathcal") or (
-                dist and dist[0].kind == "ref" and dist[0].ref[0] == "U"):
-            rest = dist[2:] if dist[0].text == r"\mathcal" else dist[1:]
-            if rest:
-                lower, upper, _, _ = self.index_set(rest, t)
-        else:
-            p = self.sub(dist)
-            if is_matrix(p) and p.shape[1] == 1:
-                weight = p[index - 1, 0]
-                upper = p.shape[0]
-            else:
-                fam = self.family_entry(dist, index)
-                if fam is None:
-                    raise self.error("the expectation's distribution is not understood", t)
-                weight, upper = fam
-        if upper is None:
-            upper = _range_from_body(body, index)
-            if upper is None:
-                raise self.error(f"cannot tell the range of {name}", t)
-        if weight is None:
-            return sp.Sum(body, (index, lower, upper)) / (upper - lower + 1)
-        return sp.Sum(weight * body, (index, lower, upper))
-
-    def family_entry(self, toks: list[Token], index: Any) -> tuple[Any, Any] | None:
-        """``p`` where a family ``p_i`` is declared: its entry at ``index``, and its range."""
-        if len(toks) != 1:
-            return None
-        for pat in self.ctx.patterns:
-            if pat.wildcard and pat.tokens[0] == toks[0].key and len(pat.tokens) == 3:
-                obj = self.ctx.objects[pat.target]
-                return obj[index - 1, 0], obj.shape[0]
-        return None
-
-    def operator_name(self, t: Token, name: str) -> Any:
-        """``\\operatorname{Var}[y]``, ``\\mathbb{V}[y]``: a quantity named by an operator
-        applied to an argument, which the question does not give."""
-        if self.at("[", "char") or self.at("(", "char"):
-            open_ = self.next()
-            close = {"[": "]", "(": ")"}[open_.text]
-            depth, inner = 1, []
-            while True:
-                u = self.next()
-                depth += u.text == open_.text
-                depth -= u.text == close
-                if depth == 0:
-                    break
-                inner.append(u.text)
-            name += open_.text + " ".join(inner) + close
-        return self.foreign_name(name, t)
-
-    def underbrace(self, t: Token) -> Any:
-        """``\\underbrace{d \\cdot d \\cdots d}_{L+1 \\text{ factors}}``: the brace says how
-        many; ``\\underbrace{X}_{\\text{...}}`` otherwise is X."""
-        inner = self.script_tokens()
-        label: list[Token] = []
-        if self.at("_", "char"):
-            self.next()
-            label = self.script_tokens()
-        count = [u for u in label if u.kind != "word" and u.group is None]
-        words = "".join(u.text for u in label if u.group is not None or u.kind == "word")
-        dots = [k for k, u in enumerate(inner) if u.text == r"\cdots"]
-        if dots and count and words.strip().lower() in ("factors", "terms", "times", "copies"):
-            k = dots[0]
-            item = [u for u in inner[k + 1:]]
-            if not item:
-                raise self.error("write the last factor after \\cdots", inner[k])
-            n = self.sub(count)
-            value = self.sub(item)
-            before = inner[:k]
-            ops = {u.text for u in before if u.text in (r"\cdot", r"\times", "+")}
-            pieces = _split_at(before, (r"\cdot", r"\times", "+"))
-            if any(self.sub(pc) != value for pc in pieces if pc):
-                raise self.error("the factors around \\cdots are not all the same", inner[k])
-            return n * value if ops == {"+"} else self.pow(value, n, t)
-        return self.sub(inner)
 
     def ones(self, t: Token) -> Any:
         """``\\mathbf{1}``: the ones vector (``_n``: of length n; bare: sized by what it
@@ -1428,78 +1050,8 @@ class Parser:
         return lambda p, t: value
 
 
-def _split_commas(toks: list[Token]) -> list[list[Token]]:
-    return _split_at(toks, (",",))
-
-
-def _split_at(toks: list[Token], seps: tuple[str, ...]) -> list[list[Token]]:
-    out: list[list[Token]] = [[]]
-    depth = 0
-    for u in toks:
-        if u.kind == "char" and u.text in "([{":
-            depth += 1
-        elif u.kind == "char" and u.text in ")]}":
-            depth -= 1
-        if depth == 0 and u.text in seps and u.kind in ("char", "cmd"):
-            out.append([])
-            continue
-        out[-1].append(u)
-    return out
-
-
-def _clauses(toks: list[Token], index_tok: Token) -> list[list[Token]]:
-    """The conditions on a big operator's index: ``=1``, ``\\ne y``, ``j=1, j \\ne y``."""
-    out = []
-    for k, part in enumerate(_split_commas(toks)):
-        if k > 0 and part and part[0].key == index_tok.key:
-            part = part[1:]
-        if part:
-            out.append(part)
-    return out
-
-
-def _series(first: Any, second: Any, last: Any) -> Any:
-    """The sum ``first + second + ... + last`` whose terms differ only in one running
-    index of the vectors (and families) they take entries of (entries that are the same in
-    the first and the last term stay fixed); None if they do not follow one pattern."""
-    def entries(e: Any) -> dict | None:
-        out: dict = {}
-        for m in getattr(e, "atoms", lambda *a: set())(MatrixElement):
-            key = (m.parent, m.args[2])
-            if key in out and out[key] != m.args[1]:
-                return None
-            out[key] = m.args[1]
-        return out
-    a, b = entries(first), entries(last)
-    if a is None or b is None or set(a) != set(b):
-        return None
-    running = [key for key in a if a[key] != b[key]]
-    starts = {a[key] for key in running}
-    ends = {b[key] for key in running}
-    if not running or len(starts) != 1 or len(ends) != 1 or not next(iter(starts)).is_number:
-        return None
-    i0, end = next(iter(starts)), next(iter(ends)) + 1
-    k = sp.Dummy("k", integer=True)
-    general = first.xreplace({key[0][a[key], key[1]]: key[0][k - 1, key[1]] for key in running})
-    if general.xreplace({k: end}) != last:
-        return None
-    if second is not None and general.xreplace({k: i0 + 2}) != second:
-        return None
-    return sp.Sum(general, (k, i0 + 1, end))
-
-
 def cols_of(e: Any) -> Any:
     return e.shape[1] if is_matrix(e) else None
-
-
-def _range_from_body(body: Any, index: sp.Symbol) -> Any:
-    """Upper bound of an unbounded sum: the dim of what the index runs over (the length
-    of x in x_i, the columns of W in W_{ki})."""
-    for el in body.atoms(MatrixElement):
-        for axis in (0, 1):
-            if index in el.args[1 + axis].free_symbols:
-                return el.parent.shape[axis]
-    return None
 
 
 def _delta_or_letter(p: Parser, t: Token) -> Any:

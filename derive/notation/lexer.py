@@ -73,6 +73,8 @@ STYLE = {
 }
 #: blackboard letters with a meaning of their own: \mathbb{V}[y] is \operatorname{Var}[y]
 BLACKBOARD = {"V": r"\Var"}
+#: the mark of an equals sign that assigns (``:=``, ``\\leftarrow``, ``\\gets``)
+ASSIGN = "assign"
 #: the bold styles: a bold 1 is the ones vector
 BOLD = {r"\mathbf", r"\boldsymbol", r"\bm", r"\pmb", r"\mathbfit", r"\symbf", r"\vec"}
 #: commands with several spellings, mapped to one
@@ -90,8 +92,10 @@ ALIAS = {
     r"\lbrack": "[", r"\rbrack": "]", r"\{": "(", r"\}": ")", r"\lbrace": "(", r"\rbrace": ")",
     r"\langle": "(", r"\rangle": ")",
     r"\sgn": r"\sign", r"\dots": r"\cdots", r"\ldots": r"\cdots", r"\dotsb": r"\cdots",
-    r"\to": r"\rightarrow", r"\triangleq": "=", r"\coloneqq": "=", r"\equiv": "=",
-    r"\coloneq": "=", r"\leftarrow": "=", r"\gets": "=", r"\Leftarrow": "=",
+    r"\to": r"\rightarrow", r"\triangleq": "=", r"\equiv": "=",
+    # assignments (an update: the left side's new value) are kept apart from "="
+    r"\coloneqq": ":=", r"\coloneq": ":=", r"\leftarrow": ":=", r"\gets": ":=",
+    r"\Leftarrow": "=",
     r"\simeq": r"\approx", r"\thickapprox": r"\approx",
     r"\exp": r"\exp",
 }
@@ -226,7 +230,7 @@ def _tokenize(text: str) -> list[Token]:
             out.append(Token("num", text[i:j], i))
             i = j
         elif ch == ":" and text.startswith(":=", i):   # w := 0.98 w
-            out.append(Token("char", "=", i))
+            out.append(Token("char", "=", i, ref=ASSIGN))
             i += 2
         elif ch in UNICODE:
             mapped = UNICODE[ch]
@@ -397,6 +401,10 @@ def _normalise(tokens: list[Token], source: str = "") -> list[Token]:
                 else:   # \mathbbE, \mathbbR; \mathbb{V} is the variance, \operatorname{Var}
                     out.append(Token("cmd", BLACKBOARD.get(word, r"\mathbb" + word), t.pos))
                 i = end
+                continue
+            if name == ":=":   # an assignment: an equals sign that names the new value
+                out.append(Token("char", "=", t.pos, ref=ASSIGN))
+                i += 1
                 continue
             out.append(Token("cmd" if name.startswith("\\") else "char", name, t.pos))
             i += 1

@@ -19,9 +19,9 @@ import sympy as sp
 from ..errors import AnswerError
 from .answer import Chain, Local, ParsedAnswer  # noqa: F401  (Chain: re-exported)
 from .grammar import Parser
-from .lexer import Token, lex
+from .lexer import ASSIGN, Token, lex
 from .shapes import free_dims, is_matrix, settle
-from .symbols import Context, Pattern, asked_marker, substitute_aliases
+from .symbols import Context, Pattern, asked_marker, asked_name, is_asked, substitute_aliases
 from .tables import FOREIGN, PROSE_FUNCTIONS
 
 SEPARATORS = (",", ";", "and")
@@ -82,7 +82,7 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool) -> ParsedAnswer
             extra.extend(_definition(piece, ctx, extra, foreign_at))
     parts = []
     whole = _asked_entry(ctx)
-    pieces = [_drop_common_label(p, ctx) for p in pieces]
+    pieces = [_assignment(_drop_common_label(p, ctx), ctx) for p in pieces]
     for piece in pieces:
         label = _entry_label(piece, ctx)
         if label is not None:
@@ -98,8 +98,8 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool) -> ParsedAnswer
     # a step of working may use what the question's text names but does not declare
     # (z_2 = \ln\frac{p_2}{p_1} = \ln 9): it cannot be checked, and is not graded as false;
     # the answer's value and its label may not
-    _no_foreign([x for c in parts for x in (c.items if strict else
-                                            [c.items[0], c.items[-1]])], foreign_at, strict)
+    _no_foreign([x for c in parts for x in (c.items if strict else _graded(c))], foreign_at,
+                strict)
     for chain in parts:
         chain.items = [_settle(x, ctx, chain.pos) for x in chain.items]
         if whole is not None:
@@ -152,7 +152,8 @@ def _strip_end_punctuation(tokens: list[Token]) -> list[Token]:
 
 def _drop_lead_prose(piece: list[Token]) -> list[Token]:
     piece = [t for t in piece if not (t.kind == "word" and not t.text.strip())]
-    while piece and piece[0].kind == "word" and piece[0].text not in CASE_WORDS:
+    while piece and piece[0].kind == "word" and piece[0].text not in CASE_WORDS and not (
+            len(piece) > 1 and piece[1].text in ("=", ":")):   # \text{Parameter tensors} = 3
         piece = piece[1:]
     return piece
 
@@ -419,6 +420,10 @@ class _EntryLabel:
                      [label_span, *chain.spans])
 
     def _matrix(self, value: Any, symbols: dict, ctx: Context, piece: list[Token]) -> Any:
+        if not is_matrix(value) and not (getattr(value, "free_symbols", set())
+                                         & set(symbols.values())):
+            # \operatorname{Var}[y_i] = d^{L+1}: the same for every i; the value itself
+            return value
         if is_matrix(value):
             raise AnswerError("shape.inconsistent", "an entry of the answer is itself a vector "
                               "or a matrix", piece[self.eq].pos)
@@ -648,6 +653,21 @@ def _range_of_name(x: str, before: list[Token], found: list, ctx: Context) -> An
     return None
 
 
+def _assignment(piece: list[Token], ctx: Context) -> list[Token]:
+    """``w_i \\leftarrow 0.98 w_i``, ``w := \\ldots``: an update names the new value of what
+    is on its left, the asked quantity where the question asks for one value and the left
+    is a declared quantity (the old value) rather than the asked name."""
+    name = _name_tokens(piece)
+    if not name or piece[len(name)].ref != ASSIGN or len(ctx.asked) != 1:
+        return piece
+    subst = substitute_aliases(name, ctx.patterns)
+    if len(subst) != 1 or subst[0].kind != "ref" or subst[0].ref[1] is not None \
+            or subst[0].ref[0].startswith("asked:"):
+        return piece
+    target = asked_name(next(iter(ctx.asked)))
+    return [Token("ref", target, name[0].pos, (target, None)), *piece[len(name):]]
+
+
 def _drop_common_label(piece: list[Token], ctx: Context) -> list[Token]:
     """Where a tuple is asked, a label that begins every part's name
     (``\\frac{\\partial L}{\\partial z} = \\begin{cases} \\ldots\\end{cases}`` where the parts are
@@ -767,6 +787,17 @@ def _variant(name: str, ctx: Context) -> bool:
         if toks and toks[0].text == base and len(toks) > 1:
             return True
     return False
+
+
+def _graded(chain: Chain) -> list[Any]:
+    """What of a chain is graded: its value, and its first item (a label: ``P^2 = 6``,
+    ``\\Delta w_i = \\ldots``) unless that is working (a sum or difference without the asked
+    name: ``w_i - \\lambda\\frac{d\\mathcal{L}}{dw_i} = \\ldots = 0.98 w_i``)."""
+    head = chain.items[0]
+    if len(chain.items) > 1 and isinstance(head, sp.Add) and not any(
+            is_asked(s) is not None for s in head.free_symbols):
+        return [chain.items[-1]]
+    return [head, chain.items[-1]]
 
 
 def _no_foreign(values: list[Any], foreign_at: dict, strict: bool) -> None:
