@@ -541,9 +541,10 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
             o.status = "undecided"
             if o.points:
                 o.reason = "numeric.too_few_points"
-                o.detail = (f"only {o.points} of {batch * rounds} points were far enough "
-                            f"from the answer's kinks and poles (at least {MIN_POINTS} "
-                            f"are needed)")
+                were = "point was" if o.points == 1 else "points were"
+                o.detail = (f"only {o.points} of {batch * rounds} {were} far enough from "
+                            f"the answer's kinks and poles (at least {MIN_POINTS} are "
+                            f"needed)")
     return Run(outs, "definition" if truth_fn else "reference", str(dev), seed, total_points,
                rounds, ref_err, describe)
 

@@ -32,7 +32,15 @@ def ping() -> int:
 
 
 def peak_memory() -> int:
-    """The worker's peak resident memory so far, in bytes (Linux reports KiB)."""
+    """The worker's peak resident memory so far, in bytes: VmHWM (ru_maxrss would carry
+    over the parent's peak, which Linux keeps across the fork and exec that started us)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
