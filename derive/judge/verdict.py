@@ -35,13 +35,17 @@ REASONS: dict[str, Status] = {
     "tuple.part_mismatch": Status.NOT_EQUIVALENT,
     "tuple.arity": Status.NOT_EQUIVALENT,
     "shape.inconsistent": Status.NOT_EQUIVALENT,
+    "symbol.foreign": Status.NOT_EQUIVALENT,
     "label.mismatch": Status.NOT_EQUIVALENT,
     "chain.false_link": Status.NOT_EQUIVALENT,
     # undecided
     "limit.timeout": Status.UNDECIDED,
     "limit.memory": Status.UNDECIDED,
     "limit.worker_crashed": Status.UNDECIDED,
+    "limit.size": Status.UNDECIDED,
+    "internal.error": Status.UNDECIDED,
     "numeric.no_points": Status.UNDECIDED,
+    "numeric.too_few_points": Status.UNDECIDED,
     "numeric.unsupported": Status.UNDECIDED,
     "parse.ambiguous": Status.UNDECIDED,
     # invalid
@@ -94,11 +98,11 @@ class Verdict:
     position: int | None = None
     misconception: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    extracted: str | None = None
 
     def __post_init__(self) -> None:
         expected = REASONS.get(self.reason)
         if expected is None:
-    extracted: str | None = None
             raise ValueError(f"unknown reason code {self.reason!r}")
         if expected is not self.status:
             raise ValueError(f"reason {self.reason!r} belongs to {expected.value}, "
