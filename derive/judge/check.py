@@ -13,23 +13,34 @@ once; errors in the bank raise.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
-from dataclasses import dataclass
+import math
+import traceback
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..bank.loader import Bank, Form, Question, load_bank
-from ..errors import AnswerError, BankError
+from ..errors import AnswerError, BankError, DeriveError
 from ..notation.answer import Chain, ParsedAnswer, one_part, single_value
 from ..notation.answer import values as chain_values
+from ..notation.extract import extract_answer
+from ..notation.shapes import is_matrix
+from ..notation.symbols import is_asked
 from ..notation.parser import parse_answer
-from ..judge.sandbox import SandboxError, Worker, shared_worker
+from ..notation.tables import MAX_EXPONENT_DIGITS
+from ..judge.sandbox import Budget, SandboxError, TaskFailed, Worker, shared_worker
 from ..judge.symbolic import Proof
+from ..judge.tasks import bounded_text
 from ..judge.verdict import REASONS, Counterexample, Status, Verdict
 
 PARSE_TIMEOUT = 10.0
 PROOF_TIMEOUT = 10.0
+#: the most links a chain may have (a = b = c has 3); a longer one is undecided (limit.size)
+MAX_CHAIN_LINKS = 64
 
 
 @dataclass
@@ -41,6 +52,9 @@ class Options:
     symbolic: bool = True
     worker: Worker | None = None
     bank: Bank | None = None
+    #: the worker time one check may still spend on proofs and exact arithmetic (all its
+    #: calls together); check_question gives each check a fresh one of proof_timeout s
+    budget: Budget | None = None
     @property
     def bank_dirs(self) -> tuple[str, ...]:
         """The folders the worker loads the bank from (the same bank as the caller's)."""
@@ -58,39 +72,112 @@ class Options:
 
 # --- the public function -------------------------------------------------------------
 
-def check(question: str, answer: str | bytes, *, seed: int = 0, device: str | None = None,
-          timeout: float = PROOF_TIMEOUT, symbolic: bool = True,
-          bank: str | None = None) -> Verdict:
+def check(question: str, answer: str | bytes | None = None, *, response: str | bytes | None = None,
+          seed: int = 0, device: str | None = None, timeout: float = PROOF_TIMEOUT,
+          symbolic: bool = True, bank: str | None = None) -> Verdict:
     """Check ``answer`` (LaTeX) against bank question ``question``.
 
     Returns a :class:`Verdict`; never raises for a bad answer (that is an
     ``invalid`` verdict). Raises :class:`UnknownQuestion` for an id not in the bank.
     ``seed`` fixes the numeric points; ``device`` is ``"cpu"``, ``"cuda"`` or
     ``None`` (CUDA when present); ``timeout`` bounds the symbolic proof, in seconds.
+    ``response=`` instead of ``answer``: a whole response (a language model's, with its
+    working); its final answer is read off it (:func:`derive.extract_answer`), checked, and
+    recorded in the verdict's ``extracted`` (none found: ``invalid``, ``input.no_answer``).
     """
+    if (answer is None) == (response is None):
+        raise TypeError("derive.check takes an answer or a response=, not both, not neither")
     b = load_bank(bank)
     q = b.question(question)
     opts = Options(seed=seed, device=device, proof_timeout=timeout, symbolic=symbolic, bank=b)
+    if response is not None:
+        return check_response(q, response, opts)
     return check_question(q, answer, opts)
 
 
+def check_response(q: Question, response: str | bytes, opts: Options) -> Verdict:
+    """Check the final answer of a whole response: read it off with
+    :func:`derive.notation.extract.extract_answer`, check it as an answer, and record it in
+    ``extracted``. A response with no final answer is ``invalid`` (``input.no_answer``)."""
+    if isinstance(response, bytes):
+        try:
+            response = response.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return Verdict(q.id, Status.INVALID, "input.not_utf8",
+                           f"the response is not UTF-8 (byte {exc.start})", position=exc.start)
+    latex = extract_answer(response)
+    if latex is None:
+        return Verdict(q.id, Status.INVALID, "input.no_answer",
+                       "no final answer found in the response: no \\boxed{...}, no 'final "
+                       "answer is ...' or 'Answer: ...' sentence, and no mathematics")
+    return dataclasses.replace(check_question(q, latex, opts), extracted=latex)
+
+
 def check_question(q: Question, answer: str | bytes, opts: Options) -> Verdict:
+    """Check one answer to one question. Never raises for a bad answer: a limit is an
+    ``undecided`` verdict with its ``limit.*`` code, and anything unexpected an
+    ``undecided`` verdict with code ``internal.error`` (a bug in derive, to be reported);
+    the next check works either way. A bank or caller error (:class:`DeriveError`) raises.
+
+    Time: reading the answer gets ``opts.parse_timeout`` seconds of worker time, and the
+    proofs and exact arithmetic of the check share ``opts.proof_timeout`` seconds; the
+    numeric check in this process is bounded in size before it starts."""
+    if not isinstance(answer, (str, bytes)):  # the caller's error, not a bad answer
+        raise TypeError(f"an answer is LaTeX text (str or bytes), not {type(answer).__name__}")
     text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else answer
+    try:
+        opts = dataclasses.replace(opts, budget=Budget(opts.proof_timeout))
+        return _check_question(q, answer, text, opts)
+    except AnswerError as exc:
+        return _from_answer_error(q, text, exc)
+    except DeriveError:  # the bank's or the caller's error: raised at once
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug in derive must not lose the answer
+        return _internal_error(q, text, exc)
+
+
+def _check_question(q: Question, answer: str | bytes, text: str, opts: Options) -> Verdict:
     try:
         parsed = opts.w.call("parse", opts.bank_dirs, q.id, answer,
                              timeout=opts.parse_timeout)
+    except TaskFailed as exc:
+        return _internal_error(q, text, exc)
     except SandboxError as exc:
         return _undecided(q, text, exc.code, f"reading the answer hit a limit: {exc}")
     if isinstance(parsed, AnswerError):
         # the status follows the reason code: unreadable text is invalid, a dimensionally
         # inconsistent answer wrong (shape.inconsistent), an ambiguous notation undecided
         return _from_answer_error(q, text, parsed)
+    longest = max((len(c.items) for c in parsed.parts), default=0)
+    if longest > MAX_CHAIN_LINKS:
+        return _undecided(q, text, "limit.size", f"the answer is a chain of {longest} "
+                          f"links; derive checks chains of at most {MAX_CHAIN_LINKS}")
     try:
         return KINDS[q.kind](q, parsed, text, opts)
     except AnswerError as exc:
         # the status follows the reason code: a wrong number of parts is a wrong answer,
         # a syntax fault an invalid one
         return _from_answer_error(q, text, exc)
+    except TaskFailed as exc:
+        return _internal_error(q, text, exc)
+    except SandboxError as exc:  # exact arithmetic (count, shape) past its limit
+        return _undecided(q, text, exc.code, f"comparing the answer hit a limit: {exc}")
+
+
+def _internal_error(q: Question, text: str, exc: BaseException) -> Verdict:
+    """A bug in derive (or in a library under it): an undecided verdict asking for a
+    report, with what is needed to reproduce it."""
+    if isinstance(exc, TaskFailed):
+        kind, detail, trace = exc.kind, exc.detail, exc.trace
+    else:
+        kind, detail = type(exc).__name__, str(exc)
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    shown = text if len(text) <= 300 else text[:297] + "..."
+    detail = detail if len(detail) <= 200 else detail[:197] + "..."
+    message = (f"internal error ({kind}: {detail}): this is a bug in derive, please report "
+               f"it with the question and the answer: derive check {q.id} {shown!r}")
+    return Verdict(q.id, Status.UNDECIDED, "internal.error", message, answer=text,
+                   evidence={"internal": {"exception": kind, "traceback": trace[-4000:]}})
 
 
 def _from_answer_error(q: Question, text: str, exc: AnswerError) -> Verdict:
@@ -237,26 +324,272 @@ def _shape(parsed: ParsedAnswer) -> tuple:
 
 def _check_expression(q: Question, parsed: ParsedAnswer, text: str, opts: Options,
                       part: str = "") -> Verdict:
-    chain = one_part(parsed)
-    label, values = chain_values(chain)
-    return _judge_values(q, values, text, opts, part, _link_texts(chain, label))
+    return _judge_statement(q, _read(one_part(parsed), q, part), text, opts, part)
 
 
-def _link_texts(chain: Chain, label: str | None) -> list[str]:
-    """The intermediate steps of a chain as the user wrote them (for the message)."""
+# --- what a chain states: its label and its links -----------------------------------------
+#
+# A label is part of the statement. "label = v1 = v2" states that the label equals every
+# value. When the label is the asked quantity itself the values are its values; when it is
+# an expression of it (-\nabla_x L, 10 w^*, P^2) the statement is solved for the asked
+# quantity (P^2 = 6 states P = \sqrt 6); when it is another declared quantity
+# (D_C = ... where D_E is asked) it is judged as the chain's first step. Every step of a
+# chain is judged: a false step with a right final value is chain.false_link.
+
+_LABEL_DEPTH = 8  # how many scalings, shifts and powers a label may wrap the asked name in
+
+
+@dataclass
+class _Statement:
+    """What one chain of an answer states about the asked quantity.
+
+    ``values``: the asked quantity's value at each step, read through the label (the last
+    is the answer); ``texts``: each step as written; ``written``: the last value as written.
+    ``label``: the label as written, when it is not the asked quantity itself;
+    ``label_link``: the label is another declared quantity, judged as ``values[0]``;
+    ``states``: what the label makes the answer say (LaTeX), None when the label is not a
+    readable expression of the asked quantity. ``false`` and ``written_right`` are filled
+    in by the judge: the indices of the false steps, and whether the value as written is
+    right for the asked quantity itself.
+    """
+
+    values: list[Any]
+    texts: list[str]
+    written: Any
+    asked: str = "the asked quantity"
+    label: str | None = None
+    label_link: bool = False
+    states: str | None = None
+    false: list[int] = field(default_factory=list)
+    written_right: bool | None = None
+    counterexample: Counterexample | None = None  # where the first false step fails
+
+    @property
+    def through_label(self) -> bool:
+        """The values were solved through a label that is an expression of the asked name."""
+        return self.label is not None and not self.label_link
+
+
+def _asked_text(q: Question, part: str) -> str:
+    forms = q.context.asked.get(part) or ()
+    return forms[0] if forms else (part or "the asked quantity")
+
+
+def _asked_in(e: Any) -> Any:
+    """The asked-name marker inside ``e`` (one), or None."""
+    found = [s for s in getattr(e, "free_symbols", ()) if is_asked(s) is not None]
+    return found[0] if len(found) == 1 else (found or None)
+
+
+def _label_part(chain: Chain) -> str | None:
+    """The part a chain's label names: the asked name itself, or an expression of it."""
+    head = chain.items[0]
+    if is_asked(head) is not None:
+        return is_asked(head)
+    marker = _asked_in(head) if len(chain.items) > 1 else None
+    if marker is None and chain.ops == ["="]:
+        marker = _asked_in(chain.items[1])    # "1.5 = \partial L/\partial w_{11}"
+    return is_asked(marker) if isinstance(marker, sp.Symbol) else None
+
+
+def _is_declared(e: Any, q: Question) -> bool:
+    """``e`` names a declared quantity of the question, possibly scaled by a number or
+    raised to a numeric power (``D_C``, ``W``, ``p_1``, ``10\\,w^*``, ``D_C^2``): a label."""
+    ctx = q.context
+    for _ in range(_LABEL_DEPTH):
+        if isinstance(e, (sp.Mul, sp.MatMul)):
+            inner = [a for a in e.args if not getattr(a, "is_number", False)]
+            if len(inner) != 1:
+                return False
+            e = inner[0]
+        elif isinstance(e, sp.Pow) and e.exp.is_number:
+            e = e.base
+        else:
+            break
+    base = e.parent if isinstance(e, MatrixElement) else e
+    if not isinstance(base, (sp.Symbol, sp.MatrixSymbol)):
+        return False
+    spec = ctx.spec_of(base.name)
+    return spec is not None and spec.kind in ("scalar", "vector", "matrix", "family") \
+        and ctx.objects.get(base.name) == base
+
+
+def _read(chain: Chain, q: Question, part: str = "") -> _Statement:
+    """What ``chain`` states about the asked quantity (see the comment above)."""
+    if chain.ops == ["="] and _asked_in(chain.items[0]) is None \
+            and _asked_in(chain.items[1]) is not None:
+        # "6 = P", "\nabla J = \nabla\tilde J + ...": the asked name on the right
+        chain = Chain(chain.items[::-1], chain.ops, chain.pos, chain.spans[::-1],
+                      chain.texts[::-1])
+    label, vals = chain_values(chain)
+    texts = list(chain.texts) or [""] * len(chain.items)
+    asked = _asked_text(q, part)
+    head = chain.items[0]
+    if label is None and len(vals) > 1:
+        marker = _asked_in(head)
+        if marker is not None:
+            written = vals[1:]
+            st = _Statement(written, texts[1:1 + len(written)], written[-1], asked,
+                            label=texts[0])
+            name = _asked_text(q, is_asked(marker)) if isinstance(marker, sp.Symbol) else asked
+            shown = [t or sp.latex(v) for v, t in zip(written, st.texts + [""] * len(written))]
+            solved = ([_through_label(head, marker, v, t) for v, t in zip(written, shown)]
+                      if isinstance(marker, sp.Symbol) else [None])
+            if solved and all(s is not None for s in solved):
+                st.values = [v for v, _ in solved]
+                st.states = f"{name} = {solved[-1][1]}"
+            _no_asked_inside(st.values, chain)
+            return st
+        if _is_declared(head, q):
+            _no_asked_inside(vals, chain)
+            return _Statement(vals, texts[:len(vals)], vals[-1], asked, label=texts[0],
+                              label_link=True)
+    _no_asked_inside(vals, chain)
     first = 1 if label is not None else 0
-    return chain.texts[first:]
+    return _Statement(vals, texts[first:first + len(vals)], vals[-1], asked)
 
 
-def _judge_values(q: Question, values: list[Any], text: str, opts: Options,
-                  part: str = "", texts: list[str] | None = None) -> Verdict:
+def _no_asked_inside(vals: list[Any], chain: Chain) -> None:
+    if any(_asked_in(v) is not None for v in vals):
+        raise AnswerError("parse.syntax", "the asked quantity appears inside its own value",
+                          chain.pos)
+
+
+def _through_label(f: Any, marker: Any, v: Any, shown: str) -> tuple[Any, str] | None:
+    """Solve ``f = v`` for the asked name ``marker`` where ``f`` is the name scaled, shifted
+    or raised to a power (``-\\nabla_x L``, ``10\\,w^*``, ``P^2``: the principal root);
+    None for any other label. ``shown`` is ``v`` as written; the solution comes back with
+    its LaTeX built from it. Peels one layer of ``f`` a step, at most _LABEL_DEPTH."""
+    try:
+        for _ in range(_LABEL_DEPTH):
+            if f == marker:
+                return v, shown
+            if isinstance(v, sp.Tuple):
+                return None
+            if isinstance(f, (sp.Mul, sp.Add)):
+                inner = [a for a in f.args if a.has(marker)]
+                rest = f.func(*[a for a in f.args if not a.has(marker)])
+                if len(inner) != 1 or is_matrix(rest):
+                    return None
+                if isinstance(f, sp.Mul):
+                    if rest == 0:
+                        return None
+                    v = sp.Pow(rest, -1) * v
+                    shown = (rf"-\left({shown}\right)" if rest == -1
+                             else rf"\frac{{{shown}}}{{{sp.latex(rest)}}}")
+                elif rest != 0:
+                    if is_matrix(v):
+                        return None
+                    v = v - rest
+                    shown = rf"{shown} - \left({sp.latex(rest)}\right)"
+                f = inner[0]
+            elif isinstance(f, sp.Pow) and f.base.has(marker) and not f.exp.has(marker) \
+                    and f.exp != 0 and not is_matrix(v):
+                k = f.exp
+                v = _power(v, 1 / k)
+                shown = (rf"\sqrt{{{shown}}}" if k == 2 else
+                         rf"\sqrt[{k}]{{{shown}}}" if k.is_Integer and k > 0 else
+                         rf"\left({shown}\right)^{{{sp.latex(1 / k)}}}")
+                f = f.base
+            else:
+                return None
+    except (TypeError, ValueError, ArithmeticError, sp.ShapeError):
+        return None
+    return None
+
+
+def _judge_statement(q: Question, st: _Statement, text: str, opts: Options,
+                     part: str = "") -> Verdict:
+    """Judge what a chain states: its final value, every step, and its label."""
+    if st.through_label and st.states is None:
+        return _unreadable_label(q, st, text, part)
+    v = _judge_values(q, st, text, opts, part)
+    return _with_statement(q, st, v, text, part)
+
+
+def _with_statement(q: Question, st: _Statement, v: Verdict, text: str, part: str) -> Verdict:
+    """The verdict on the final value, amended by the label and the chain's false steps."""
+    what = f"part {part}: " if part else ""
+    shown = [st.texts[k] if k < len(st.texts) and st.texts[k] else sp.latex(st.values[k])
+             for k in st.false]
+    evidence = dict(v.evidence)
+    if shown:
+        evidence["false_links"] = shown
+    if st.label is not None:
+        evidence["label"] = {"written": st.label, "states": st.states}
+    kw = dict(answer=text, counterexample=v.counterexample, evidence=evidence,
+              misconception=v.misconception, position=v.position)
+    right = v.status is Status.EQUIVALENT
+    value = st.texts[-1] if st.texts else sp.latex(st.written)
+    if st.label_link and 0 in st.false:
+        msg = (f"{what}the label {st.label} is another quantity of the question, not "
+               f"{st.asked}, and the statement {st.label} = {value} is false")
+        msg += (f"; the value is right for {st.asked}" if right
+                else f"; the value is not right for {st.asked} either ({_bare(v.message)})")
+        return Verdict(q.id, Status.NOT_EQUIVALENT, "label.mismatch", msg, **kw)
+    if st.through_label and v.status is Status.NOT_EQUIVALENT:
+        msg = f"{what}the label states {st.label} = {value}, that is {st.states}, which is false"
+        msg += (f"; the value {value} is right for {st.asked} itself" if st.written_right
+                else f" ({_bare(v.message)})")
+        return Verdict(q.id, Status.NOT_EQUIVALENT, "label.mismatch", msg, **kw)
+    if right and shown:
+        more = f" (and {len(shown) - 1} more)" if len(shown) > 1 else ""
+        msg = (f"{what}the final value is right, but the step '{shown[0]}' in the chain is "
+               f"false{more}: a chain states that every step is equal")
+        kw["counterexample"] = st.counterexample
+        return Verdict(q.id, Status.NOT_EQUIVALENT, "chain.false_link", msg, **kw)
+    msg = v.message
+    if right and st.through_label:
+        msg += f" (the label {st.label} = {value} states {st.states})"
+    return Verdict(q.id, v.status, v.reason, msg, **kw)
+
+
+def _power(v: Any, e: Any) -> Any:
+    """``v ** e`` for solving a label, left unevaluated where SymPy would compute a number
+    of more than MAX_EXPONENT_DIGITS digits here (``P^{10^{-6}} = 9^{999}``: 9^{999000000})."""
+    if getattr(v, "is_number", False) and getattr(e, "is_number", False):
+        try:
+            size = abs(float(e)) * math.log10(max(abs(complex(v)), 1e-300))
+        except (TypeError, OverflowError, ValueError):
+            size = math.inf
+        if not size <= MAX_EXPONENT_DIGITS:
+            return sp.Pow(v, e, evaluate=False)
+    return v ** e
+
+
+def _bare(message: str) -> str:
+    """A verdict's message without its "part x: " lead."""
+    return message.split(": ", 1)[1] if message.startswith("part ") else message
+
+
+def _under_condition(link: Any, final: Any, final_text: str) -> Any:
+    """``a = b = c \\text{ if } P, \\text{ else } d``: the condition written after the last
+    value qualifies the whole chain, so the step ``b`` states ``b = c`` where P holds (and
+    says nothing elsewhere): it is judged as ``b if P, else d``. A ``cases`` environment
+    after a step is a value of its own, and the step must equal it everywhere."""
+    if not isinstance(final, sp.Piecewise) or isinstance(link, sp.Piecewise) \
+            or "cases" in final_text or r"\text" not in final_text or "if" not in final_text:
+        return link
+    (_, first), *rest = final.args
+    return sp.Piecewise((link, first), *rest)
+
+
+def _judge_values(q: Question, st: _Statement, text: str, opts: Options,
+                  part: str = "") -> Verdict:
+    """The verdict on the final value (numeric check, then symbolic proof); fills in
+    ``st.false`` (the false steps) and ``st.written_right``."""
     from ..judge.numeric import compare
     from ..judge.torch_eval import Unsupported
+    values = st.values
     ref = reference(q, part)
     final = values[-1]
-    links = values[:-1]
+    links = [_under_condition(link, final, st.texts[-1] if st.texts else "")
+             for link in values[:-1]]
     wrong = known_wrong(q) if not part else ()
-    exprs = [final, *links, *(w for _, w in wrong)]
+    # a value read through a label is also compared as written, to say whether the label
+    # is what made it wrong
+    written = [st.written] if st.through_label else []
+    exprs = [final, *links, *(w for _, w in wrong), *written]
     # numbers first: a counterexample settles "not equivalent" in milliseconds, so the
     # symbolic proof (seconds, up to its time limit) is only tried for answers that agree
     try:
@@ -281,13 +614,19 @@ def _judge_values(q: Question, values: list[Any], text: str, opts: Options,
     }
     if run.reference_error is not None:
         evidence["numeric"]["reference_vs_definition"] = run.reference_error
-    false_links = [k for k in range(len(links)) if run.outcomes[1 + k].status == "mismatch"]
-    if false_links:
-        evidence["false_links"] = [texts[k] if texts and k < len(texts) else sp.latex(links[k])
-                                   for k in false_links]
+    # a step is false when it differs from the ground truth somewhere (or has another shape)
+    st.false = [k for k in range(len(links))
+                if run.outcomes[1 + k].status in ("mismatch", "shape")]
+    if written:
+        st.written_right = run.outcomes[-1].status == "agree"
+    for k in st.false:
+        ce = run.outcomes[1 + k].counterexample
+        if ce is not None:
+            st.counterexample = Counterexample(ce["point"], ce["expected"], ce["got"], ce["seed"])
+            break
     misconception = None
     for k in o.agrees_with:
-        if k >= 1 + len(links):
+        if 1 + len(links) <= k < 1 + len(links) + len(wrong):
             misconception = wrong[k - 1 - len(links)][0]
             break
     # "torch autograd (jacrev) of f(x) = n x / sum_i x_i", "a torch forward pass ..."
@@ -306,8 +645,6 @@ def _judge_values(q: Question, values: list[Any], text: str, opts: Options,
                  else "at the question's given values")
         msg = (f"{what}correct: {how}; agrees with {against} {where}"
                if o.points else f"{what}correct: {how}")
-        if false_links:
-            msg += f"; but the step '{evidence['false_links'][0]}' in the chain is false"
         return Verdict(q.id, Status.EQUIVALENT, reason, msg, answer=text, evidence=evidence)
     if o.status == "shape":
         return Verdict(q.id, Status.NOT_EQUIVALENT, "shape.mismatch",
@@ -328,7 +665,9 @@ def _judge_values(q: Question, values: list[Any], text: str, opts: Options,
     if proof.result is False:
         return Verdict(q.id, Status.NOT_EQUIVALENT, "numeric.mismatch",
                        f"{what}not equivalent: {proof.method}", answer=text, evidence=evidence)
-    reason = "numeric.unsupported" if o.detail else "numeric.no_points"
+    # limit.size (too big to evaluate), numeric.too_few_points (an agreement on too few
+    # points), else: something the engine cannot evaluate, or no point at all
+    reason = o.reason or ("numeric.unsupported" if o.detail else "numeric.no_points")
     detail = o.detail or "no sample point was far enough from the answer's kinks"
     return _undecided(q, text, reason, f"{what}could not decide: {detail}", evidence=evidence)
 
@@ -382,7 +721,7 @@ def _short(v: Any, width: int = 80) -> str:
 def _prove(q: Question, pairs: list[tuple[Any, Any]], opts: Options) -> list[Proof]:
     try:
         return opts.w.call("prove", opts.bank_dirs, q.id, pairs,
-                           timeout=opts.proof_timeout)
+                           timeout=opts.proof_timeout, budget=opts.budget)
     except SandboxError as exc:
         return [Proof(None, f"symbolic step stopped: {exc}")] * len(pairs)
 
@@ -399,10 +738,13 @@ def _check_equation(q: Question, parsed: ParsedAnswer, text: str, opts: Options)
     shown = [rhs_texts[k] if k < len(rhs_texts) else sp.latex(getattr(links[k], "rhs", links[k]))
              for k in false_links]
     evidence = dict(verdict.evidence, false_links=shown)
-    message = verdict.message
-    if verdict.status is Status.EQUIVALENT:
-        message += f"; but the step '{shown[0]}' in the chain is false"
-    return Verdict(q.id, verdict.status, verdict.reason, message, answer=text,
+    if verdict.status is Status.EQUIVALENT:  # a false statement does not get full marks
+        more = f" (and {len(shown) - 1} more)" if len(shown) > 1 else ""
+        return Verdict(q.id, Status.NOT_EQUIVALENT, "chain.false_link",
+                       f"the final equation is right, but the step '{shown[0]}' in the chain "
+                       f"is false{more}: a chain states that every step is equal",
+                       answer=text, evidence=evidence)
+    return Verdict(q.id, verdict.status, verdict.reason, verdict.message, answer=text,
                    counterexample=verdict.counterexample, evidence=evidence,
                    misconception=verdict.misconception)
 
@@ -415,15 +757,18 @@ def _judge_equation(q: Question, cand: Any, text: str, opts: Options) -> Verdict
     if opts.symbolic and isinstance(cand, sp.Equality):
         try:
             proof = opts.w.call("prove_equation", opts.bank_dirs, q.id,
-                                cand, sol, timeout=opts.proof_timeout)
+                                cand, sol, timeout=opts.proof_timeout, budget=opts.budget)
         except SandboxError as exc:
             proof = Proof(None, f"symbolic step stopped: {exc}")
     else:
         proof = Proof(None, "compared numerically")
     residual = _residual(cand)
     shift = sp.OneMatrix(*target.shape) if isinstance(target, sp.MatrixSymbol) else sp.Integer(1)
-    at_solution = residual.xreplace({target: sol})
-    off_solution = residual.xreplace({target: sol + shift})
+    # unevaluated: SymPy would compute (2 a \Delta)^{10^8}'s 2^{10^8} exactly, here, in
+    # this process; torch evaluates the same expression in float64 anyway
+    with sp.evaluate(False):
+        at_solution = residual.xreplace({target: sol})
+        off_solution = residual.xreplace({target: sol + shift})
     zero = sp.ZeroMatrix(*residual.shape) if isinstance(residual, sp.MatrixExpr) else sp.Integer(0)
     run = compare(q, zero, [at_solution, off_solution], seed=opts.seed, device=opts.device)
     on, off = run.outcomes
@@ -459,37 +804,93 @@ def _residual(eq: Any) -> Any:
 
 def _check_exact(q: Question, parsed: ParsedAnswer, text: str, opts: Options,
                  part: str = "") -> Verdict:
+    st: _Statement | None = None
     if q.kind == "shape" and not part:
-        got: Any = _shape(parsed)
+        got, st = _answer_shape(parsed, q, opts)
         want: Any = reference(q)
-        same = len(got) == len(want) and all(sp.simplify(a - b) == 0 for a, b in zip(got, want))
+        same = _same_items(got, want, opts)
         wrong = known_wrong(q)
     else:
-        got = single_value(parsed)
+        st = _read(one_part(parsed), q, part)
+        if st.through_label and st.states is None:
+            return _unreadable_label(q, st, text, part)
         want = reference(q, part)
-        if not getattr(got, "is_number", False):
+        if not all(getattr(v, "is_number", False) for v in st.values):
             raise AnswerError("parse.syntax", "the answer to this question is a number", 0)
-        same = sp.simplify(got - want) == 0
+        got = st.values[-1]
+        same = _same_number(got, want, opts)
+        st.false = [k for k, v in enumerate(st.values[:-1]) if not _same_number(v, want, opts)]
+        if st.through_label:
+            st.written_right = (getattr(st.written, "is_number", False)
+                                and _same_number(st.written, want, opts))
         wrong = known_wrong(q) if not part else ()
     what = f"part {part}: " if part else ""
-    evidence = {"exact": {"expected": str(want), "got": str(got)}}
+    # bounded text: Python refuses to write an integer of more than 4,300 digits
+    evidence = {"exact": {"expected": bounded_text(want), "got": bounded_text(got)}}
     if same:
-        return Verdict(q.id, Status.EQUIVALENT, "exact.match", f"{what}correct: {got}",
-                       answer=text, evidence=evidence)
-    for f, w in wrong:
-        if w == got or (not isinstance(w, tuple) and sp.simplify(w - got) == 0):
-            return Verdict(q.id, Status.NOT_EQUIVALENT, "misconception.match",
-                           what + _misconception_message(f), answer=text, evidence=evidence,
-                           misconception=f.label)
-    return Verdict(q.id, Status.NOT_EQUIVALENT, "exact.mismatch",
-                   f"{what}not equivalent: the answer is {_fmt(got)}, which is not the "
-                   f"expected value", answer=text, evidence=evidence)
+        v = Verdict(q.id, Status.EQUIVALENT, "exact.match", f"{what}correct: {_fmt(got)}",
+                    answer=text, evidence=evidence)
+    else:
+        v = Verdict(q.id, Status.NOT_EQUIVALENT, "exact.mismatch",
+                    f"{what}not equivalent: the answer is {_fmt(got)}, which is not the "
+                    f"expected value", answer=text, evidence=evidence)
+        for f, w in wrong:
+            if w == got or (not isinstance(w, tuple) and _same_number(w, got, opts)):
+                v = Verdict(q.id, Status.NOT_EQUIVALENT, "misconception.match",
+                            what + _misconception_message(f), answer=text, evidence=evidence,
+                            misconception=f.label)
+                break
+    return _with_statement(q, st, v, text, part)
+
+
+def _same_number(a: Any, b: Any, opts: Options) -> bool:
+    """Exact equality, decided in the worker: ``simplify`` has no time bound (past the
+    check's limit the call raises, and check_question answers limit.timeout)."""
+    if a == b:
+        return True
+    return opts.w.call("exact_equal", a, b, timeout=opts.proof_timeout,
+                       budget=opts.budget) is True
+
+
+def _same_items(a: tuple, b: tuple, opts: Options) -> bool:
+    return len(a) == len(b) and (a == b or opts.w.call(
+        "exact_equal", tuple(a), tuple(b), timeout=opts.proof_timeout,
+        budget=opts.budget) is True)
+
+
+def _items(v: Any) -> tuple:
+    return tuple(v.args) if isinstance(v, sp.Tuple) else (v,)
+
+
+def _answer_shape(parsed: ParsedAnswer, q: Question,
+                  opts: Options) -> tuple[tuple, _Statement]:
+    """A shape answer's numbers, and one statement standing for all its parts: a step of a
+    part is false when it differs from that part's final value."""
+    items: list[Any] = []
+    false_texts: list[str] = []
+    for chain in parsed.parts:
+        st = _read(chain, q)
+        final = _items(st.values[-1])
+        for k, link in enumerate(st.values[:-1]):
+            if not _same_items(_items(link), final, opts):
+                false_texts.append(st.texts[k] if k < len(st.texts) else sp.latex(link))
+        items.extend(final)
+    whole = sp.Tuple(*items)
+    return tuple(items), _Statement([whole], false_texts, whole,
+                                    false=list(range(len(false_texts))))
+
+
+def _unreadable_label(q: Question, st: _Statement, text: str, part: str) -> Verdict:
+    what = f"part {part}: " if part else ""
+    value = st.texts[-1] if st.texts else sp.latex(st.written)
+    return Verdict(q.id, Status.NOT_EQUIVALENT, "label.mismatch",
+                   f"{what}the label {st.label} is not {st.asked}, and the answer cannot be "
+                   f"read as a value of {st.asked}: it states {st.label} = {value}",
+                   answer=text, evidence={"label": {"written": st.label, "states": None}})
 
 
 def _fmt(v: Any) -> str:
-    if isinstance(v, tuple):
-        return "(" + ", ".join(str(x) for x in v) + ")"
-    return str(v)
+    return bounded_text(tuple(v) if isinstance(v, tuple) else v)
 
 
 def _assign_parts(q: Question, parsed: ParsedAnswer) -> dict[str, Chain] | None:
@@ -507,7 +908,7 @@ def _assign_parts(q: Question, parsed: ParsedAnswer) -> dict[str, Chain] | None:
     assigned: dict[str, Chain] = {}
     unlabelled = []
     for chain in parsed.parts:
-        label, _ = chain_values(chain)
+        label = _label_part(chain)  # the asked name, or an expression of it (2 P = ...)
         if label is not None and label in names and label not in assigned:
             assigned[label] = chain
         else:
@@ -523,7 +924,7 @@ def _tuple_misconception(q: Question, assigned: dict[str, Chain], opts: Options)
     forms, pairs = [], []
     for f, parts in known_wrong(q):
         forms.append(f)
-        pairs.extend((chain_values(assigned[name])[1][-1], parts[name]) for name in parts)
+        pairs.extend((_read(assigned[name], q, name).values[-1], parts[name]) for name in parts)
     if not forms:
         return None
     proofs = _prove(q, pairs, opts)
@@ -547,10 +948,12 @@ def _check_tuple(q: Question, parsed: ParsedAnswer, text: str, opts: Options) ->
         if p.kind == "count":
             verdicts[p.name] = _check_exact(q, sub, text, opts, part=p.name)
         else:
-            label, values = chain_values(assigned[p.name])
-            verdicts[p.name] = _judge_values(q, values, text, opts, part=p.name,
-                                             texts=_link_texts(assigned[p.name], label))
-    evidence = {"parts": {k: v.to_dict() for k, v in verdicts.items()}}
+            verdicts[p.name] = _judge_statement(q, _read(assigned[p.name], q, p.name), text,
+                                                opts, part=p.name)
+    evidence: dict[str, Any] = {"parts": {k: v.to_dict() for k, v in verdicts.items()}}
+    false_links = [s for v in verdicts.values() for s in v.evidence.get("false_links", ())]
+    if false_links:
+        evidence["false_links"] = false_links
     failing = [v for v in verdicts.values() if v.status is not Status.EQUIVALENT]
     if not failing:
         reason = ("symbolic.proven" if all(v.reason in ("symbolic.proven", "exact.match")
@@ -559,6 +962,11 @@ def _check_tuple(q: Question, parsed: ParsedAnswer, text: str, opts: Options) ->
                        "correct: " + "; ".join(f"{k} right" for k in verdicts),
                        answer=text, evidence=evidence)
     first = failing[0]
+    own = {v.reason for v in failing}
+    if own == {"chain.false_link"}:  # every final value right, some step false
+        return Verdict(q.id, Status.NOT_EQUIVALENT, "chain.false_link",
+                       "; ".join(v.message for v in failing), answer=text,
+                       counterexample=first.counterexample, evidence=evidence)
     if first.status is Status.NOT_EQUIVALENT:
         f = _tuple_misconception(q, assigned, opts) if opts.symbolic else None
         if f is not None:
@@ -566,7 +974,9 @@ def _check_tuple(q: Question, parsed: ParsedAnswer, text: str, opts: Options) ->
                            _misconception_message(f), answer=text,
                            counterexample=first.counterexample, evidence=evidence,
                            misconception=f.label)
-        return Verdict(q.id, Status.NOT_EQUIVALENT, "tuple.part_mismatch", first.message,
+        # a wrong label is said as such; anything else is a wrong part
+        reason = "label.mismatch" if own == {"label.mismatch"} else "tuple.part_mismatch"
+        return Verdict(q.id, Status.NOT_EQUIVALENT, reason, first.message,
                        answer=text, counterexample=first.counterexample, evidence=evidence,
                        misconception=first.misconception)
     return Verdict(q.id, first.status, first.reason, first.message, answer=text,
