@@ -454,6 +454,14 @@ VERDICTS = [
     ("stanford-cs230-sp21/3.ii.params", r"P = 1216", Status.EQUIVALENT),
     ("stanford-cs230-sp21/3.i.shape", r"(C, H, W) = (64, 126, 126)", Status.EQUIVALENT),
     ("stanford-cs230-sp21/3.i.shape", r"H = W = 126", Status.NOT_EQUIVALENT),
+    ("stanford-cs230-sp21/3.iii.shape", r"H=64,\ W=64,\ C=32", Status.EQUIVALENT),
+    ("ucb-cs182-sp22/10", r"\mathbb{V}[y] = d^{L+1}", Status.EQUIVALENT),
+    ("ucb-cs182-sp22/10", r"\operatorname{Std}[y] = d^{L+1}", Status.NOT_EQUIVALENT),
+    ("ucb-cs182-sp22/10", r"\prod_{l=1}^{L+1} d", Status.EQUIVALENT),
+    ("ucb-cs182-sp22/10", r"\underbrace{d\cdot d\cdots d}_{L+1\text{ factors}}", Status.EQUIVALENT),
+    ("neu-cs7150-f22/3.b", r"w_i \leftarrow 0.98 w_i", Status.EQUIVALENT),    # an update
+    ("neu-cs7150-f22/3.b", r"\Delta w_i = 0.98\,w_i", Status.NOT_EQUIVALENT),
+    ("neu-cs7150-f22/6.b", r"z_2 = \ln\frac{p_2}{p_1} = \ln 9", Status.EQUIVALENT),
     ("tum-in2346-ss22/6.1", r"\begin{bmatrix} 0 \\ 2 \end{bmatrix}", Status.NOT_EQUIVALENT),
     ("stanford-cs230-sp21/5.ii",
      r"\begin{cases} \frac{1 - D(X^i)}{n}, & \text{input is real,} \\ "
