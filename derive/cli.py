@@ -24,7 +24,6 @@ import sys
 import textwrap
 from typing import Any, Sequence
 
-from .bank.loader import load_bank
 from .errors import DeriveError
 from .judge.verdict import Status
 
@@ -164,6 +163,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _bank(args: argparse.Namespace):
+    # imported here, not at the top: it brings SymPy, and `derive check` starts its worker
+    # process first so the two start up side by side (see _check)
+    from .bank.loader import load_bank
     bank = load_bank(args.bank or None, builtin=not args.no_builtin_bank)
     return bank, bank.dirs
 
@@ -174,8 +176,22 @@ def _options(args: argparse.Namespace, bank: Any, path: str) -> Any:
     return Options(seed=args.seed, device=args.device, proof_timeout=args.timeout, bank=bank)
 
 
+def _start_worker() -> None:
+    """Start the shared worker process in the background (its first call waits for it)."""
+    import threading
+
+    from .judge.sandbox import shared_worker
+    threading.Thread(target=shared_worker().warm, name="derive-worker-start",
+                     daemon=True).start()
+
+
 def _check(args: argparse.Namespace) -> int:
+    # Start-up, side by side: the worker process (a fresh interpreter importing SymPy and
+    # the bank) starts first, while this one imports SymPy, then torch for the numeric
+    # check; by the time the answer is sent to be read, the worker is ready.
+    _start_worker()
     from .judge.check import check_question, check_response
+    from .judge import numeric  # noqa: F401 - torch, imported while the worker starts
     if (args.answer is None) == (args.response is None):
         print("derive check: give an answer or --response TEXT (one of them)", file=sys.stderr)
         return 2
@@ -299,6 +315,7 @@ def _print_report(report: Any, *, quiet: bool = False) -> None:
 
 
 def _new(args: argparse.Namespace) -> int:
+    from .bank.loader import load_bank
     from .bank.template import new_exam
     if args.exam in load_bank(builtin=True, directory=None).exams:
         print(f"derive new: {args.exam!r} is a built-in exam; choose another id",

@@ -106,7 +106,8 @@ def test_responses_are_read_with_extract_answer(tmp_path):
     dst = tmp_path / "out.jsonl"
     main(["grade", str(src), "-o", str(dst)])
     a, b = out_lines(dst)
-    assert (a["status"], a["answer"], a["extracted"]) == ("equivalent", r"\sqrt{2-2D_C}", True)
+    assert (a["status"], a["answer"], a["extracted"]) == ("equivalent", r"\sqrt{2-2D_C}",
+                                                          r"\sqrt{2-2D_C}")
     assert (b["status"], b["reason"]) == ("invalid", "input.no_answer")
 
 
@@ -242,6 +243,22 @@ def test_resume_needs_an_output_file(tmp_path, capsys):
     src = jsonl(tmp_path / "in.jsonl", many_rows(1))
     assert main(["grade", str(src), "--resume"]) == 2
     assert "--resume needs -o" in capsys.readouterr().err
+
+
+def test_a_proof_out_of_time_stops_without_restarting_the_worker():
+    """Grading proves under a timer of computation time inside the worker: the task stops,
+    the worker (its imports, its caches) stays."""
+    from derive.judge.sandbox import Worker
+    w = Worker()
+    try:
+        pid = w.call("ping", timeout=120)
+        ran = w.call("within", 0.3, "burn", 30, timeout=20)
+        assert ran.overran and 0.25 < ran.cpu < 5
+        assert w.call("ping", timeout=10) == pid and w.restarts == 0
+        done = w.call("within", 5.0, "burn", 0.1, timeout=30)
+        assert (done.overran, done.value) == (False, "done")
+    finally:
+        w.close()
 
 
 def test_small_runs_stay_in_this_process(bank):

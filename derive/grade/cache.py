@@ -4,9 +4,10 @@
 same ``call``) and remembers the result of every proof it ran: the same parsed answer
 against the same reference (two spellings that parse alike: ``2\\cdot W`` and ``2W``) is
 proved once per process, and a proof that ran out of its time is not tried again. It runs
-proofs under a timer inside the worker (:func:`derive.judge.tasks.within`), so one that
-runs out of time costs that time and not a restart of the worker (about a second of
-imports, and every cache in it); the worker is still killed if the timer cannot stop it.
+proofs under a timer of computation time inside the worker (:func:`derive.judge.tasks.within`),
+so one that runs out of time costs that time and not a restart of the worker (about a
+second of imports, and every cache in it), and finishes or not the same way however busy
+the machine is; the worker is still killed if the timer cannot stop it.
 
 The judge keeps the rest per process: parsed references and known wrong answers
 (:func:`derive.judge.check.reference`, ``known_wrong``), compiled expressions
@@ -16,7 +17,6 @@ there and the known wrong answers' values (:func:`derive.judge.numeric.draws`).
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
 from typing import Any
 
@@ -25,8 +25,10 @@ from ..judge.sandbox import MemoryLimit, Timeout, Worker
 #: worker tasks whose result depends only on their arguments (and that may take seconds)
 MEMO_TASKS = frozenset({"prove", "prove_equation", "exact_equal"})
 MEMO_SIZE = 4096
-#: how long past a task's time the worker is given to stop it itself before it is killed
-GRACE = 1.0
+#: the wall-clock limit of a task of ``t`` seconds of computation: WALL_FACTOR * t + GRACE
+#: (the worker's own timer stops it at ``t`` s of CPU time; on a machine shared with other
+#: work that takes longer on the clock, and only what the timer cannot stop reaches this)
+WALL_FACTOR, GRACE = 4.0, 1.0
 
 
 def _hashable(v: Any) -> Any:
@@ -78,22 +80,25 @@ class MemoWorker:
         return value
 
     def _within(self, name: str, args: tuple, timeout: float, kw: dict[str, Any]) -> Any:
-        from ..judge.tasks import Overran
-        # the check's budget (judge.sandbox.Budget) is spent here, so that the hard limit
-        # can be given its grace beyond what is left of it
+        # the check's budget (judge.sandbox.Budget) is spent here, in seconds of the
+        # worker's computation (what within() counts), so that a busy machine changes no
+        # verdict; the wall-clock limit behind it only stops what a timer cannot
         budget = kw.pop("budget", None)
         soft = budget.limit(timeout) if budget is not None else timeout
         if soft <= 0:
             raise Timeout("the check's time for the worker was spent")
-        start = time.monotonic()
         try:
-            value = self.worker.call("within", soft, name, *args, timeout=soft + GRACE, **kw)
-        finally:
+            ran = self.worker.call("within", soft, name, *args,
+                                   timeout=WALL_FACTOR * soft + GRACE, **kw)
+        except Timeout:
             if budget is not None:
-                budget.left -= time.monotonic() - start
-        if isinstance(value, Overran):
-            raise Timeout(f"stopped after {soft:g} s")
-        return value
+                budget.left -= soft
+            raise
+        if budget is not None:
+            budget.left -= ran.cpu
+        if ran.overran:
+            raise Timeout(f"stopped after {soft:g} s of computation")
+        return ran.value
 
     def _remember(self, key: Any, entry: tuple[bool, Any]) -> None:
         with self._lock:

@@ -159,10 +159,9 @@ def _with_text(result: dict[str, Any], old: str, new: str) -> dict[str, Any]:
 
 
 def no_answer_verdict(q: Question) -> dict[str, Any]:
-    from ..judge.verdict import Status, Verdict
-    return Verdict(q.id, Status.INVALID, "input.no_answer",
-                   "no final answer was found in the response (a \\boxed{} answer, a "
-                   "'final answer is' sentence or a last formula)", answer="").to_dict()
+    """The verdict on a response in which no final answer was found (the judge's own)."""
+    from ..judge.check import Options, check_response
+    return check_response(q, "", Options()).to_dict()
 
 
 @dataclass
@@ -527,8 +526,8 @@ class Run:
             r = todo[k]
             res = result_of.pop(r.line)
             rec = {**r.extra, **res, "input_line": r.line}
-            if r.extracted:
-                rec["extracted"] = True
+            if r.extracted and not r.no_answer:
+                rec["extracted"] = r.text   # what was read off the response, and checked
             out.write(json.dumps(rec, default=str) + "\n")
             out.flush()
             s.written += 1

@@ -162,37 +162,46 @@ class _Overrun(BaseException):
 
 
 @dataclass(frozen=True)
-class Overran:
-    """What :func:`within` returns when its task did not finish in time."""
+class Ran:
+    """What :func:`within` returns: the task's value (None when it overran), the seconds
+    of computation it took, and whether its time ran out first."""
 
-    seconds: float
+    value: Any
+    cpu: float
+    overran: bool = False
 
 
-def within(seconds: float, name: str, *args: Any) -> Any:
-    """Run task ``name`` stopped after ``seconds`` by a timer inside the worker, which
-    then stays up with its imports and caches: a proof that runs out of its time costs
-    that time and no restart (derive.grade proves under a short limit). Returns
-    :class:`Overran` when stopped. What a signal cannot interrupt (a long step in native
-    code) is still stopped by the caller's hard limit, which kills the worker."""
+def within(seconds: float, name: str, *args: Any) -> Ran:
+    """Run task ``name`` for at most ``seconds`` of computation (the worker's CPU time,
+    counted by an interval timer inside it), and keep the worker up with its imports and
+    caches when it stops: a proof that runs out of its time costs that time and no restart
+    (derive.grade proves under a short limit). Counting computation rather than wall-clock
+    time, a proof finishes or not the same way on a quiet machine and a busy one, so a run
+    gives the same verdicts whatever else the machine does. What a signal cannot interrupt
+    (a long step in native code) is still stopped by the caller's wall-clock limit, which
+    kills the worker."""
     import signal
+    import time
     if name.startswith("_") or name == "within":
         raise ValueError(f"not a task: {name!r}")
     task = globals()[name]
 
     def on_timer(signum: int, frame: Any) -> None:
         raise _Overrun()
-    old = signal.signal(signal.SIGALRM, on_timer)
+    old = signal.signal(signal.SIGPROF, on_timer)
+    start = time.process_time()
     try:
-        # re-fires every 50 ms, should something catch the first one anyway
-        signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3), 0.05)
+        # re-fires every 50 ms of computation, should something catch the first one anyway
+        signal.setitimer(signal.ITIMER_PROF, max(seconds, 1e-3), 0.05)
         try:
-            return task(*args)
+            value = task(*args)
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
+        return Ran(value, time.process_time() - start)
     except _Overrun:
-        return Overran(seconds)
+        return Ran(None, time.process_time() - start, overran=True)
     finally:
-        signal.signal(signal.SIGALRM, old)
+        signal.signal(signal.SIGPROF, old)
 
 
 # --- self-test tasks: the test suite uses them to show the limits hold ---------------
