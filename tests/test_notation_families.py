@@ -421,6 +421,15 @@ VERDICTS = [
      Status.EQUIVALENT),
     ("neu-cs7150-f22/4.W", r"\frac{\partial L}{\partial W_{ij}} = 2(Wx-y)_i x_j",
      Status.EQUIVALENT),
+    ("tum-in2346-ss22/2.4",   # an equation given entry by entry; \theta_{k,ij}: an entry
+     r"\theta_{k+1,ij} = (1-\alpha\lambda)\,\theta_{k,ij} - \alpha\,[\nabla L(\theta_k)]_{ij}",
+     Status.EQUIVALENT),
+    ("tum-in2346-ss22/2.4",
+     r"(\theta_{k+1})_{ij} = (\theta_k)_{ij} - \alpha\left(\frac{\partial L}{\partial "
+     r"\theta_{ij}}(\theta_k) + \lambda(\theta_k)_{ij}\right)", Status.EQUIVALENT),
+    ("tum-in2346-ss22/2.4",
+     r"(\theta_{k+1})_{ij} = (\theta_k)_{ij} - \alpha\left(\frac{\partial L}{\partial "
+     r"\theta_{ij}}(\theta_k) + \lambda(\theta_k)_{ji}\right)", Status.NOT_EQUIVALENT),
     ("tum-in2346-ss22/2.8", r"W = X^{+}Y", Status.EQUIVALENT),
     ("tum-in2346-ss22/2.8", r"W = X^{\dagger}Y^\top", Status.NOT_EQUIVALENT),
     ("uw-cse493g1-sp23/2.5", r"\operatorname{softmax}(\mathbf{s}) - b\,\mathbf{e}_y",

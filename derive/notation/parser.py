@@ -609,8 +609,15 @@ def _entry_label(piece: list[Token], ctx: Context) -> _EntryLabel | None:
 
 def _declared_entry_label(piece: list[Token], name: list[Token], ctx: Context
                           ) -> _EntryLabel | None:
-    """``(\\theta_{k+1})_{ij} = \\ldots`` where an equation is asked: the entries of a
-    declared matrix (the equation's left side) given entry by entry."""
+    """``(\\theta_{k+1})_{ij} = \\ldots``, ``\\theta_{k+1,ij} = \\ldots`` where an equation
+    is asked: the entries of a declared matrix (the equation's left side), entry by entry."""
+    whole = substitute_aliases(name, ctx.patterns)
+    if len(whole) == 1 and whole[0].kind == "ref" and whole[0].ref[1]:
+        letters = _index_letters(whole[0].ref[1])
+        obj = ctx.objects.get(whole[0].ref[0])
+        if letters and is_matrix(obj) and len(letters) == (1 if obj.shape[1] == 1 else 2):
+            return _EntryLabel("", letters, len(name),
+                               {x: obj.shape[a] for a, x in enumerate(letters)}, target=obj)
     if len(name) < 5 or name[0].text not in "([":
         return None
     close = {"(": ")", "[": "]"}[name[0].text]

@@ -263,6 +263,14 @@ def _partial_group(tokens: list[Token], i: int, end: int) -> int | None:
 
 
 def _match(tokens: list[Token], i: int, pat: Pattern) -> tuple[int, list[Token] | None] | None:
+    m = _match_form(tokens, i, pat)
+    if m is None and pat.wildcard is None:
+        m = _match_entry(tokens, i, pat)
+    return m
+
+
+def _match_form(tokens: list[Token], i: int, pat: Pattern
+                ) -> tuple[int, list[Token] | None] | None:
     j = i
     captured: list[Token] | None = None
     for key in pat.tokens:
@@ -294,3 +302,30 @@ def _match(tokens: list[Token], i: int, pat: Pattern) -> tuple[int, list[Token] 
         j += 1
     # a name must not continue with a subscript it did not declare: x_i is not x
     return j, captured
+
+
+def _match_entry(tokens: list[Token], i: int, pat: Pattern
+                 ) -> tuple[int, list[Token] | None] | None:
+    """``\\theta_{k+1,ij}``, ``\\theta_{k,ij}``: a declared subscripted name
+    (``\\theta_{k+1}``, ``\\theta_k``) with an entry's indices after a comma."""
+    keys = pat.tokens
+    if tokens[i].key != keys[0] or ("char", "_") not in keys:
+        return None
+    u = len(keys) - 1 - keys[::-1].index(("char", "_"))
+    head, script = keys[:u + 1], keys[u + 1:]
+    if script[:1] == (("char", "{"),) and script[-1:] == (("char", "}"),):
+        script = script[1:-1]
+    elif len(script) != 1:
+        return None
+    want = head + (("char", "{"),) + script + (("char", ","),)
+    if i + len(want) > len(tokens) or tuple(t.key for t in tokens[i:i + len(want)]) != want:
+        return None
+    k = i + len(want)
+    end = k
+    while end < len(tokens) and tokens[end].key != ("char", "}"):
+        end += 1
+    entry = tokens[k:end]
+    if end >= len(tokens) or not 1 <= len(entry) <= 3 or not all(
+            t.kind in ("char", "idx") and (t.text.isalpha() or t.text == ",") for t in entry):
+        return None
+    return end + 1, entry
