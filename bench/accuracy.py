@@ -1,6 +1,6 @@
 """derive vs Math-Verify on the same corpus, side by side in one process.
 
-    python bench/accuracy.py [--quick]
+    python bench/accuracy.py [--quick] [--independent-only] [--family NAME ...]
 
 Corpus: every accepted form (expected: equivalent) and every rejected form
 (expected: not equivalent) of every question in the bank, read from
@@ -15,10 +15,22 @@ A tool *accepts* an answer when derive says ``equivalent`` / Math-Verify's
 an exception) is not an acceptance. Accuracy counts a correct answer accepted
 and a wrong answer not accepted as right.
 
-Writes bench/results/accuracy.json.
+Then the independent corpus, ``bench/independent/corpus/*.toml`` (1,366 answers written
+without looking at the parser, labelled correct, wrong or unreadable; its README says how
+they were written and checked): the same two tools side by side, and per notation family
+the right verdicts (a correct answer equivalent, a wrong one not_equivalent, an
+unreadable one invalid; for Math-Verify: accepted, not accepted, nothing parsed), the
+false accepts (a wrong answer judged equivalent) and the invalid rate on readable answers.
+A case with a whole ``response`` (a model's output) is checked as a response
+(``derive.check(..., response=...)``; Math-Verify parses the response the same way).
+Math-Verify is optional (``pip install -e '.[bench]'``); without it only derive runs.
+
+Writes bench/results/accuracy.json (``accuracy.quick.json`` with ``--quick``).
 """
 from __future__ import annotations
 
+import argparse
+import importlib.util
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +38,8 @@ from pathlib import Path
 import _common as C
 
 CORPUS = Path(__file__).resolve().parent / "corpus.toml"
+INDEPENDENT = Path(__file__).resolve().parent / "independent" / "corpus"
+QUICK_PER_FAMILY = 3   # --quick: this many independent cases per family
 QUICK_CAP_S = 30.0   # --quick stops starting new cases after this many seconds
 
 
@@ -93,11 +107,11 @@ class MathVerify:
             self.gold[qid] = self.parse("$" + self.bank.question(qid).reference + "$")
         return self.gold[qid]
 
-    def run(self, c: Case) -> tuple[str, str, float]:
+    def run(self, c: Case, text: str | None = None) -> tuple[str, str, float]:
         gold = self.gold_for(c.qid)     # parsed once per question, outside the timing
         t = C.now()
         try:
-            pred = self.parse("$" + c.latex + "$")
+            pred = self.parse(text if text is not None else "$" + c.latex + "$")
             if not pred:
                 status, reason = "invalid", "parse returned nothing"
             else:
@@ -131,12 +145,143 @@ def summarise(rows: list[dict], tool: str) -> dict:
     }
 
 
+# --- the independent corpus ----------------------------------------------------------------
+
+@dataclass
+class IndependentCase:
+    qid: str
+    latex: str
+    family: str
+    label: str              # correct | wrong | unreadable
+    response: str | None = None
+    note: str = ""
+
+
+def load_independent(bank, families: list[str] | None = None) -> list[IndependentCase]:
+    cases = []
+    for path in sorted(INDEPENDENT.glob("*.toml")):
+        family = path.stem
+        if families and family not in families:
+            continue
+        for c in tomllib.loads(path.read_text(encoding="utf-8")).get("case", []):
+            if c["question"] not in bank.questions:
+                continue
+            cases.append(IndependentCase(c["question"], c["latex"], family, c["label"],
+                                         c.get("response"), c.get("note", "")))
+    return cases
+
+
+def run_derive_independent(derive, c: IndependentCase) -> tuple[str, str, float]:
+    t = C.now()
+    try:
+        v = (derive.check(c.qid, response=c.response) if c.response
+             else derive.check(c.qid, c.latex))
+        status, reason = v.status.value, v.reason
+    except Exception as exc:  # a crash is an error, never an acceptance
+        status, reason = "error", f"{type(exc).__name__}: {exc}"
+    return status, reason, C.now() - t
+
+
+def run_mv_independent(mv, c: IndependentCase) -> tuple[str, str, float]:
+    text = c.response if c.response else "$" + c.latex + "$"
+    return mv.run(Case(c.qid, c.latex, True, "independent"), text=text)
+
+
+def right(label: str, status: str) -> bool:
+    """A right verdict: correct -> equivalent, wrong -> not_equivalent, unreadable ->
+    invalid (Math-Verify's statuses are mapped the same way: accepted is equivalent,
+    rejected not_equivalent, nothing parsed invalid)."""
+    return {"correct": "equivalent", "wrong": "not_equivalent",
+            "unreadable": "invalid"}[label] == status
+
+
+def summarise_independent(rows: list[dict], tool: str) -> dict:
+    readable = [r for r in rows if r["label"] != "unreadable"]
+    return {
+        "cases": len(rows),
+        "right": sum(right(r["label"], r[tool]["status"]) for r in rows),
+        "false_accepts": sum(r["label"] == "wrong" and r[tool]["status"] == "equivalent"
+                             for r in rows),
+        "wrong_total": sum(r["label"] == "wrong" for r in rows),
+        "readable": len(readable),
+        "invalid_on_readable": sum(r[tool]["status"] in ("invalid", "error")
+                                   for r in readable),
+        "undecided": sum(r[tool]["status"] == "undecided" for r in rows),
+    }
+
+
+def independent(derive, mv, bank, quick: bool, families: list[str] | None) -> dict:
+    cases = load_independent(bank, families)
+    if quick:
+        seen: dict[str, int] = {}
+        picked = []
+        for c in cases:
+            if seen.get(c.family, 0) < QUICK_PER_FAMILY:
+                seen[c.family] = seen.get(c.family, 0) + 1
+                picked.append(c)
+        cases = picked
+    tools = ["derive"] + (["math_verify"] if mv is not None else [])
+    print(f"\nindependent corpus: {len(cases)} cases in "
+          f"{len({c.family for c in cases})} families; tools: {', '.join(tools)}")
+    rows = []
+    for c in cases:
+        ds, dr, dt = run_derive_independent(derive, c)
+        row = {"question": c.qid, "family": c.family, "label": c.label, "latex": c.latex,
+               "response": c.response is not None, "note": c.note,
+               "derive": {"status": ds, "reason": dr, "seconds": dt}}
+        if mv is not None:
+            ms, mr, mt = run_mv_independent(mv, c)
+            row["math_verify"] = {"status": ms, "detail": mr, "seconds": mt}
+        rows.append(row)
+    families_seen = sorted({r["family"] for r in rows})
+    summary = {t: {f: summarise_independent([r for r in rows if r["family"] == f], t)
+                   for f in families_seen + ["ALL"]} for t in tools}
+    for t in tools:
+        summary[t]["ALL"] = summarise_independent(rows, t)
+
+    def pct(a: int, b: int) -> str:
+        return f"{100 * a / b:.1f}%" if b else "-"
+    for t in tools:
+        s = summary[t]
+        C.table(["family", "cases", "right verdicts", "false accepts", "invalid on readable",
+                 "undecided"],
+                [[f, s[f]["cases"], f"{s[f]['right']} ({pct(s[f]['right'], s[f]['cases'])})",
+                  f"{s[f]['false_accepts']}/{s[f]['wrong_total']}",
+                  f"{s[f]['invalid_on_readable']}/{s[f]['readable']} "
+                  f"({pct(s[f]['invalid_on_readable'], s[f]['readable'])})", s[f]["undecided"]]
+                 for f in families_seen + ["ALL"]],
+                title=f"independent corpus, {t} (right: correct -> equivalent, wrong -> "
+                      f"not_equivalent, unreadable -> invalid)")
+    missed = [r for r in rows if not right(r["label"], r["derive"]["status"])]
+    C.table(["family", "question", "label", "derive verdict", "reason", "latex"],
+            [[r["family"], r["question"], r["label"], r["derive"]["status"],
+              r["derive"]["reason"][:32], r["latex"][:70]] for r in missed],
+            title=f"independent cases derive got wrong ({len(missed)})")
+    return {"summary": summary, "cases": rows}
+
+
 def main() -> None:
-    a = C.args(__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true",
+                   help="a smoke-test run that finishes in well under a minute")
+    p.add_argument("--independent-only", action="store_true",
+                   help="run only the independent corpus (bench/independent)")
+    p.add_argument("--family", nargs="*", default=None,
+                   help="only these families of the independent corpus")
+    a = p.parse_args()
     import derive
     from derive.judge.sandbox import shared_worker
 
     bank = derive.load_bank()
+    mv = MathVerify(bank) if importlib.util.find_spec("math_verify") else None
+    if mv is None:
+        print("Math-Verify is not installed (pip install -e '.[bench]'): derive only")
+    if a.independent_only:
+        shared_worker().warm()
+        result = independent(derive, mv, bank, a.quick, a.family)
+        C.write_json("accuracy.independent" + (".quick" if a.quick else ""), {
+            "quick": a.quick, "machine": C.machine(), "independent": result})
+        return
     cases, skipped = load_cases(bank)
     if a.quick:
         cases = quick_subset(cases)
@@ -147,7 +292,6 @@ def main() -> None:
     # Warm-up, not timed: derive's first call starts its worker process (python -m
     # derive.judge.sandbox, which imports sympy and the bank); torch loads on the first
     # numeric check. Math-Verify's first parse builds its regexes and ANTLR parser.
-    mv = MathVerify(bank)
     t = C.now()
     shared_worker().warm()
     t_worker = C.now() - t
@@ -155,9 +299,11 @@ def main() -> None:
     t = C.now()
     derive.check(q0.id, q0.reference)
     t_first = C.now() - t
-    t = C.now()
-    mv.verify(mv.gold_for(q0.id), mv.parse("$" + q0.reference + "$"))
-    t_mv_first = C.now() - t
+    t_mv_first = float("nan")
+    if mv is not None:
+        t = C.now()
+        mv.verify(mv.gold_for(q0.id), mv.parse("$" + q0.reference + "$"))
+        t_mv_first = C.now() - t
     print(f"warm-up (not counted): derive worker start {t_worker:.2f} s, first derive.check "
           f"{t_first:.2f} s, first Math-Verify parse+verify {t_mv_first:.2f} s")
 
@@ -170,13 +316,16 @@ def main() -> None:
             print(f"--quick: stopped after {QUICK_CAP_S} s, {stopped_early} cases not run")
             break
         ds, dr, dt = run_derive(derive, c)          # A ...
-        ms, mr, mt = mv.run(c)                       # ... then B, on the same case
-        rows.append({"question": c.qid, "latex": c.latex, "expected": c.expected,
-                     "source": c.source, "note": c.note,
-                     "derive": {"status": ds, "reason": dr, "seconds": dt},
-                     "math_verify": {"status": ms, "detail": mr, "seconds": mt}})
+        row = {"question": c.qid, "latex": c.latex, "expected": c.expected,
+               "source": c.source, "note": c.note,
+               "derive": {"status": ds, "reason": dr, "seconds": dt}}
+        if mv is not None:
+            ms, mr, mt = mv.run(c)                   # ... then B, on the same case
+            row["math_verify"] = {"status": ms, "detail": mr, "seconds": mt}
+        rows.append(row)
 
-    summary = {t: summarise(rows, t) for t in ("derive", "math_verify")}
+    tools = ["derive"] + (["math_verify"] if mv is not None else [])
+    summary = {t: summarise(rows, t) for t in tools}
     C.table(
         ["tool", "cases", "accuracy", "correct accepted", "wrong accepted (FP)",
          "undecided", "invalid", "error", "median ms", "p99 ms"],
@@ -192,9 +341,11 @@ def main() -> None:
         sub = [r for r in rows if r["source"] == src]
         if not sub:
             continue
-        d, m = summarise(sub, "derive"), summarise(sub, "math_verify")
-        by_src.append([src, len(sub), f"{100 * d['accuracy']:.1f}%", f"{100 * m['accuracy']:.1f}%",
-                       d["wrong_accepted"], m["wrong_accepted"]])
+        d = summarise(sub, "derive")
+        m = summarise(sub, "math_verify") if mv is not None else None
+        by_src.append([src, len(sub), f"{100 * d['accuracy']:.1f}%",
+                       f"{100 * m['accuracy']:.1f}%" if m else "-",
+                       d["wrong_accepted"], m["wrong_accepted"] if m else "-"])
     C.table(["source", "cases", "derive acc.", "Math-Verify acc.", "derive FP", "Math-Verify FP"],
             by_src, title="by source")
 
@@ -204,10 +355,13 @@ def main() -> None:
               r["derive"]["status"], r["derive"]["reason"][:40], r["latex"][:70]]
              for r in misjudged],
             title=f"cases derive got wrong ({len(misjudged)})")
-    mv_fp = [r for r in rows if not r["expected"] and r["math_verify"]["status"] == "equivalent"]
+    mv_fp = [r for r in rows if not r["expected"] and mv is not None
+             and r["math_verify"]["status"] == "equivalent"]
     C.table(["question", "Math-Verify parsed", "latex"],
             [[r["question"], r["math_verify"]["detail"][:40], r["latex"][:70]] for r in mv_fp],
             title=f"wrong answers Math-Verify accepted ({len(mv_fp)})")
+
+    indep = independent(derive, mv, bank, a.quick, a.family)
 
     C.write_json("accuracy" + (".quick" if a.quick else ""), {
         "quick": a.quick, "quick_cases_not_run": stopped_early, "machine": C.machine(),
@@ -215,7 +369,7 @@ def main() -> None:
                            "math_verify_first": t_mv_first},
         "order": "per case: derive.check, then Math-Verify parse+verify (gold parsed once per "
                  "question, untimed)",
-        "summary": summary, "skipped": skipped, "cases": rows,
+        "summary": summary, "skipped": skipped, "cases": rows, "independent": indep,
     })
 
 
