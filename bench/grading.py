@@ -1,6 +1,7 @@
 """Grading a class: derive grade vs Math-Verify, side by side in one process.
 
     python bench/grading.py [--quick] [--students N] [--jobs N] [--mv-lines N] [--ray]
+    python bench/grading.py --driver-only     # only the driver's cost a line
 
 1. **Class file.** ``--students`` (300) students x the bank's 41 questions, one line each,
    generated here (seeded) from labelled answers: each question's reference, accepted and
@@ -152,6 +153,17 @@ def accuracy(lines: list[dict], accepted: dict[int, bool]) -> dict:
             "wrong_accepted": f"{wrong_acc}/{n_wrong}"}
 
 
+def driver_cost(path: str, bank) -> float:
+    """Microseconds a line for what the driver of a run does before dispatching: read every
+    line, and group identical answers (derive.grade.engine)."""
+    from derive.grade.engine import Run, read_lines, read_record
+    from derive.grade.work import Settings
+    t = C.now()
+    recs = [read_record(n, raw, bank) for n, raw in read_lines(path)]
+    Run(path, bank, Settings(bank.dirs))._group(recs)
+    return 1e6 * (C.now() - t) / len(recs)
+
+
 def cold_start(reps: int) -> dict:
     a_cmd = [sys.executable, "-m", "derive", "check", "uw-cse493g1-sp23/3.2", r"\sqrt{2-2D_C}"]
     b_cmd = [sys.executable, "-c", "import torch"]
@@ -181,6 +193,8 @@ def main() -> None:
     p.add_argument("--mv-lines", type=int, default=None)
     p.add_argument("--distinct", type=int, default=None, help="cap the distinct answers")
     p.add_argument("--ray", action="store_true", help="also measure a local Ray")
+    p.add_argument("--driver-only", action="store_true",
+                   help="only time the driver's reading and deduplication of the class file")
     a = p.parse_args()
     import derive
     from derive.grade.work import Item, Settings, grade_items, state
@@ -200,6 +214,11 @@ def main() -> None:
     distinct_lines = len({(x["question"], x["answer"]) for x in lines})
     print(f"class file: {len(lines)} lines ({students} students x {len(bank.questions)} "
           f"questions), {distinct_lines} distinct (question, answer) texts", flush=True)
+    result["driver_us_per_line"] = driver_cost(str(src), bank)
+    print(f"driver: reading and deduplicating takes {result['driver_us_per_line']:.0f} us a "
+          f"line (one process)", flush=True)
+    if a.driver_only:
+        return
     summary, t_derive = grade_file(str(src), bank, a.jobs, str(tmp / "jobs.jsonl"))
     print(f"derive grade --jobs {a.jobs}: {t_derive:.1f} s, {summary.distinct} answers "
           f"checked; {summary.text()}", flush=True)

@@ -100,7 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--device", default=None)
     g.add_argument("--timeout", type=float, default=None,
-                   help="seconds allowed for one symbolic proof (default 1.5 when grading)")
+                   help="seconds of computation allowed for an answer's symbolic proofs "
+                   "(default 0.5 when grading)")
     g.set_defaults(run=_grade)
 
     gs = sub.add_parser("gradescope", help="run as a Gradescope autograder (docs/grading.md)")

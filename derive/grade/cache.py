@@ -52,6 +52,8 @@ class MemoWorker:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        #: (task, seconds of computation, ran out of time) of every task run, for bench/
+        self.spent: list[tuple[str, float, bool]] = []
 
     def call(self, name: str, *args: Any, timeout: float, **kw: Any) -> Any:
         if name not in MEMO_TASKS:
@@ -96,6 +98,7 @@ class MemoWorker:
             raise
         if budget is not None:
             budget.left -= ran.cpu
+        self.spent.append((name, ran.cpu, ran.overran))
         if ran.overran:
             raise Timeout(f"stopped after {soft:g} s of computation")
         return ran.value

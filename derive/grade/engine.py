@@ -214,9 +214,13 @@ class SerialBackend:
 
 def _pool_main(conn: Any, settings: Settings) -> None:
     """A pool worker's loop: ``(task id, items)`` in, ``(task id, results)`` out."""
-    from .work import close_state, grade_items, init_pool_worker
+    from .work import close_state, grade_items, init_pool_worker, state
     init_pool_worker()
     try:
+        # set up before the first batch arrives (while the other processes start too): the
+        # bank, the sandboxed worker, torch
+        state(settings).worker.warm()
+        from ..judge import numeric  # noqa: F401
         while True:
             try:
                 msg = conn.recv()
@@ -441,11 +445,14 @@ class Run:
         groups: dict[int, _Group] = {}
         by_key: dict[Any, int] = {}
         order: list[int] = []
+        keys: dict[tuple[str, str], Any] = {}   # the same text is lexed once
         for r in todo:
             if r.no_answer:
                 key: Any = ("no-answer", r.question.id)
             elif self.dedupe:
-                key = answer_key(r.question, r.text)
+                key = keys.get((r.question.id, r.text))
+                if key is None:
+                    key = keys[(r.question.id, r.text)] = answer_key(r.question, r.text)
             else:
                 key = ("line", r.line)
             gid = by_key.get(key)
