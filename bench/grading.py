@@ -34,6 +34,7 @@ import argparse
 import glob
 import json
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -197,7 +198,6 @@ def main() -> None:
                    help="only time the driver's reading and deduplication of the class file")
     a = p.parse_args()
     import derive
-    from derive.grade.work import Item, Settings, grade_items, state
     bank = derive.load_bank()
     students = a.students or (20 if a.quick else 300)
     mv_lines = a.mv_lines or (200 if a.quick else 2000)
@@ -209,6 +209,14 @@ def main() -> None:
     # --- 1. the class file -------------------------------------------------------------
     lines = make_class(bank, students)
     tmp = Path(tempfile.mkdtemp(prefix="derive-bench-"))
+    try:
+        run_all(a, bank, lines, tmp, result, mv, students, mv_lines)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_all(a, bank, lines, tmp: Path, result: dict, mv, students: int, mv_lines: int) -> None:
+    from derive.grade.work import Item, Settings, grade_items, state
     src = tmp / "class.jsonl"
     src.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     distinct_lines = len({(x["question"], x["answer"]) for x in lines})

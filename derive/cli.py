@@ -85,8 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                    help="worker processes (default: the number of cores)")
     g.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
-                   help="run the checks as Ray tasks (a local Ray without ADDRESS); needs "
-                   "derive[ray]")
+                   help="run the checks as Ray tasks (a local Ray without ADDRESS; give "
+                   "--ray after the input file); needs derive[ray]")
     g.add_argument("--csv", metavar="FILE",
                    help="write one row per student: each question's points and the total")
     g.add_argument("--report", metavar="FILE", help="write an HTML report of the class")
