@@ -572,20 +572,9 @@ def _entry_label(piece: list[Token], ctx: Context) -> _EntryLabel | None:
     core = name
     outer: list[str] = []
     # (X)_{ij}, [X]_{ij}
-    if len(name) >= 4 and name[0].text in "([":
-        close = {"(": ")", "[": "]"}[name[0].text]
-        depth, k = 0, 0
-        for k, t in enumerate(name):
-            depth += t.text == name[0].text
-            depth -= t.text == close
-            if depth == 0:
-                break
-        tail = name[k + 1:]
-        if tail and tail[0].text == "_":
-            letters = _index_letters(tail[2:-1] if len(tail) > 2 and tail[1].text == "{"
-                                     else tail[1:])
-            if letters is not None:
-                core, outer = name[1:k], letters
+    bracketed = _bracket_subscript(name) if len(name) >= 4 else None
+    if bracketed is not None:
+        core, outer = bracketed
     if outer:
         ckeys = tuple(t.key for t in core)
         match = next((f for f in forms if f.tokens == ckeys), None)
@@ -618,7 +607,23 @@ def _declared_entry_label(piece: list[Token], name: list[Token], ctx: Context
         if letters and is_matrix(obj) and len(letters) == (1 if obj.shape[1] == 1 else 2):
             return _EntryLabel("", letters, len(name),
                                {x: obj.shape[a] for a, x in enumerate(letters)}, target=obj)
-    if len(name) < 5 or name[0].text not in "([":
+    bracketed = _bracket_subscript(name) if len(name) >= 5 else None
+    if bracketed is None:
+        return None
+    core, letters = bracketed
+    inner = substitute_aliases(core, ctx.patterns)
+    if len(inner) != 1 or inner[0].kind != "ref" or inner[0].ref[1]:
+        return None
+    obj = ctx.objects.get(inner[0].ref[0])
+    if not is_matrix(obj) or len(letters) != (1 if obj.shape[1] == 1 else 2):
+        return None
+    ranges = {x: obj.shape[a] for a, x in enumerate(letters)}
+    return _EntryLabel("", letters, len(name), ranges, target=obj)
+
+
+def _bracket_subscript(name: list[Token]) -> tuple[list[Token], list[str]] | None:
+    """``(X)_{ij}``, ``[X]_{ij}``: the bracketed tokens and the index letters after them."""
+    if not name or name[0].text not in "([":
         return None
     close = {"(": ")", "[": "]"}[name[0].text]
     depth, k = 0, 0
@@ -631,14 +636,9 @@ def _declared_entry_label(piece: list[Token], name: list[Token], ctx: Context
     if not tail or tail[0].text != "_":
         return None
     letters = _index_letters(tail[2:-1] if len(tail) > 2 and tail[1].text == "{" else tail[1:])
-    inner = substitute_aliases(name[1:k], ctx.patterns)
-    if letters is None or len(inner) != 1 or inner[0].kind != "ref" or inner[0].ref[1]:
+    if letters is None:
         return None
-    obj = ctx.objects.get(inner[0].ref[0])
-    if not is_matrix(obj) or len(letters) != (1 if obj.shape[1] == 1 else 2):
-        return None
-    ranges = {x: obj.shape[a] for a, x in enumerate(letters)}
-    return _EntryLabel("", letters, len(name), ranges, target=obj)
+    return name[1:k], letters
 
 
 def _range_of_name(x: str, before: list[Token], found: list, ctx: Context) -> Any:

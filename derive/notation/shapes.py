@@ -177,13 +177,8 @@ def matrix_power(a: Any, k: Any) -> Any:
     return sp.MatPow(a, k)
 
 
-class PseudoInverse(sp.MatrixExpr):
-    """The Moore-Penrose pseudo-inverse ``A^+`` (``A^\\dagger``, ``pinv(A)``).
-
-    For a matrix of full rank, which is what a random draw is, it is ``(A^T A)^{-1} A^T``
-    when ``A`` has at least as many rows as columns and ``A^T (A A^T)^{-1}`` otherwise;
-    :meth:`doit` writes it out that way once the dims are numbers (the symbolic prover
-    instantiates them), and the numeric engine uses ``torch.linalg.pinv``."""
+class _OfOneMatrix(sp.MatrixExpr):
+    """A matrix expression of one matrix argument, ``arg``."""
 
     def __new__(cls, arg: Any) -> Any:
         return sp.Basic.__new__(cls, sp.sympify(arg))
@@ -191,6 +186,15 @@ class PseudoInverse(sp.MatrixExpr):
     @property
     def arg(self) -> Any:
         return self.args[0]
+
+
+class PseudoInverse(_OfOneMatrix):
+    """The Moore-Penrose pseudo-inverse ``A^+`` (``A^\\dagger``, ``pinv(A)``).
+
+    For a matrix of full rank, which is what a random draw is, it is ``(A^T A)^{-1} A^T``
+    when ``A`` has at least as many rows as columns and ``A^T (A A^T)^{-1}`` otherwise;
+    :meth:`doit` writes it out that way once the dims are numbers (the symbolic prover
+    instantiates them), and the numeric engine uses ``torch.linalg.pinv``."""
 
     @property
     def shape(self) -> tuple:
@@ -213,15 +217,8 @@ def pseudo_inverse(a: Any) -> Any:
     return PseudoInverse(a)
 
 
-class Vec(sp.MatrixExpr):
+class Vec(_OfOneMatrix):
     """``\\operatorname{vec}(A)``: the columns of ``A`` stacked into one column."""
-
-    def __new__(cls, arg: Any) -> Any:
-        return sp.Basic.__new__(cls, sp.sympify(arg))
-
-    @property
-    def arg(self) -> Any:
-        return self.args[0]
 
     @property
     def shape(self) -> tuple:

@@ -92,7 +92,7 @@ def render_latex(exam: Exam, report: Any, *, edition: str = "instructor", origin
             out.append(rf"{{\small\ttfamily {_tx(c.id)}}}" +
                        (rf" {_badge(label)}" if teacher else ""))
             out.append(latex_prose(c.statement))
-            holds = rec.holds if rec is not None else getattr(c, "expect", None)
+            holds = R.claim_holds(c, rec)
             if holds is not None:
                 out.append(rf"\textbf{{Answer:}} {_tx(R.answer_text(holds))}")
             erratum = R.claim_erratum(c)

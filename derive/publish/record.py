@@ -200,6 +200,12 @@ def key_text(c: Claim, rec: Any) -> str:
     return f"the printed key says {key} ({'agrees' if rec.agrees_with_key else 'DISAGREES'})"
 
 
+def claim_holds(c: Claim, rec: Any) -> Any:
+    """What a booklet states as the claim's answer: what was settled, else what the bank
+    expects (a booklet built without a record of the claim)."""
+    return rec.holds if rec is not None else getattr(c, "expect", None)
+
+
 def claim_erratum(c: Claim) -> tuple[str, str, str] | None:
     """(what the printed key says, what it should say, why), where the bank declares one."""
     e = getattr(c, "erratum", None)

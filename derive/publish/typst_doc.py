@@ -285,7 +285,7 @@ def _claim(c: Claim, rec: Any, teacher: bool) -> str:
     label = R.status(rec)
     sub = _txt(c.id) + (f" #h(0.6em) {_badge(label)}" if teacher else "")
     out = [f"#qhead(2, [{_txt(_claim_title(c))}], [], [{sub}])", _prose(c.statement)]
-    holds = rec.holds if rec is not None else getattr(c, "expect", None)
+    holds = R.claim_holds(c, rec)
     if holds is not None:
         answer = R.answer_text(holds)
         out.append(f"#part[Answer]\n*{_txt(answer[:1].upper() + answer[1:] + '.')}*")

@@ -21,10 +21,10 @@ from typing import Any, Callable, Sequence
 import torch
 
 from ..judge.numeric import SAMPLERS, bind, derivation_order, derive_value, draw
-from ..judge.torch_eval import FUNCTIONS, Env, Unsupported
+from ..judge.torch_eval import Env, Unsupported
 from ..notation.symbols import Context
 from .core import (AVOID_EPS, DEFAULT_DIM_RANGE, Form, InvalidArgument, autograd, callable_args,
-                   compare_batch, is_domain_error, natural_batch, to_matrix)
+                   compare_batch, evaluation_env, is_domain_error, natural_batch, to_matrix)
 
 AGREE, FAIL, OUTSIDE, NEAR = 0, 1, 2, 3    # a point's status after evaluation
 GROUPS = 5            # choices of dims per round: the smallest, the largest, then random
@@ -260,32 +260,21 @@ class Search:
         derived symbols are computed from them, and added to ``batched`` as the
         definition receives them."""
         ctx = self.ctx
-        env = Env({}, batch=k, device=self.dev,
-                  functions={s.name: FUNCTIONS[s.torch] for s in ctx.specs
-                             if s.kind == "function" and s.torch in FUNCTIONS})
-        dims = {s.name: int(fixed[s.name]) for s in ctx.dims}
-        for name, v in dims.items():
-            env[ctx.objects[name]] = float(v)
-        derived = []
-        for s in ctx.specs:
-            if s.kind in ("dim", "identity", "ones", "function"):
-                continue
-            if s.define:
-                derived.append(s)
-                continue
-            if s.name in batched:
-                v = batched[s.name]
-                if s.kind in ("scalar", "constant", "index"):
-                    v = v.reshape(k, 1, 1)
-                elif s.kind in ("vector", "family"):
-                    v = v.reshape(k, -1, 1)
-            else:
-                v = torch.full((k, 1, 1), float(fixed[s.name]), dtype=torch.float64,
-                               device=self.dev)
-            bind(env, s, ctx.objects[s.name], v)
-        for s in derivation_order(derived, ctx):
-            v = derive_value(s, ctx, env, dims)
-            bind(env, s, ctx.objects[s.name], v)
+
+        def value_of(s: Any) -> torch.Tensor:
+            if s.name not in batched:
+                return torch.full((k, 1, 1), float(fixed[s.name]), dtype=torch.float64,
+                                  device=self.dev)
+            v = batched[s.name]
+            if s.kind in ("scalar", "constant", "index"):
+                return v.reshape(k, 1, 1)
+            if s.kind in ("vector", "family"):
+                return v.reshape(k, -1, 1)
+            return v
+
+        env, derived = evaluation_env(ctx, k, self.dev,
+                                      {s.name: int(fixed[s.name]) for s in ctx.dims}, value_of)
+        for s, v in derived:
             batched[s.name] = natural_batch(v.expand(k, *v.shape[1:]), s)
         return env
 

@@ -247,13 +247,16 @@ def natural_batch(v: torch.Tensor, s: SymbolSpec) -> torch.Tensor:
     return v
 
 
-def point_env(ctx: Context, values: dict[str, Any], dev: torch.device) -> Env:
-    """derive's evaluation environment for one point; adds derived symbols to ``values``."""
-    env = Env({}, batch=1, device=dev,
+def evaluation_env(ctx: Context, batch: int, dev: torch.device, dims: dict[str, Any],
+                   value_of: Callable[[SymbolSpec], torch.Tensor]
+                   ) -> tuple[Env, list[tuple[SymbolSpec, torch.Tensor]]]:
+    """derive's evaluation environment for ``batch`` points: dims as given, every declared
+    symbol bound to ``value_of(spec)`` (derive's layout), then the derived symbols computed
+    from them in dependency order; returns the environment and the derived values."""
+    env = Env({}, batch=batch, device=dev,
               functions={s.name: FUNCTIONS[s.torch] for s in ctx.specs
                          if s.kind == "function" and s.torch in FUNCTIONS})
-    dim_values = {s.name: values[s.name] for s in ctx.dims}
-    for name, v in dim_values.items():
+    for name, v in dims.items():
         env[ctx.objects[name]] = float(v)
     derived = []
     for s in ctx.specs:
@@ -262,10 +265,20 @@ def point_env(ctx: Context, values: dict[str, Any], dev: torch.device) -> Env:
         if s.define:
             derived.append(s)
             continue
-        bind(env, s, ctx.objects[s.name], to_derive(values[s.name], dev))
+        bind(env, s, ctx.objects[s.name], value_of(s))
+    out = []
     for s in derivation_order(derived, ctx):
-        val = derive_value(s, ctx, env, dim_values)
+        val = derive_value(s, ctx, env, dims)
         bind(env, s, ctx.objects[s.name], val)
+        out.append((s, val))
+    return env, out
+
+
+def point_env(ctx: Context, values: dict[str, Any], dev: torch.device) -> Env:
+    """derive's evaluation environment for one point; adds derived symbols to ``values``."""
+    env, derived = evaluation_env(ctx, 1, dev, {s.name: values[s.name] for s in ctx.dims},
+                                  lambda s: to_derive(values[s.name], dev))
+    for s, val in derived:
         values[s.name] = from_derive(val, s)
     env.cache = {}   # values of forms at this point, by id(form)
     return env
