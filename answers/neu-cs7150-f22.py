@@ -28,7 +28,7 @@ import torch
 from torch.func import grad, vmap
 from typing import Callable
 
-from derive import Settlement, definition, settles
+from derive import Settlement, definition, settles, tex_number
 
 
 # --- 3.b: one step of gradient descent on the weight-decay loss alone -----------------
@@ -231,12 +231,7 @@ def _gap(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def _tex(x: float, digits: int = 2) -> str:
-    """A number as LaTeX: 1.2e-17 -> 1.2 \times 10^{-17}."""
-    text = f"{x:.{digits}g}"
-    if "e" in text:
-        mant, exp = text.split("e")
-        return f"{mant} \\times 10^{{{int(exp)}}}"
-    return text
+    return tex_number(x, digits)
 
 
 SETUP = (f"on a $4 \\to 2$ linear layer under mean squared error (float64, seed {SEED}, "

@@ -17,7 +17,7 @@ from torch.func import functional_call, grad, jacrev, vmap
 import math
 import torch.nn.functional as F
 
-from derive import Settlement, definition, settles
+from derive import Settlement, definition, settles, tex_number
 
 
 def _mean_normalisation_sympy(v):
@@ -272,12 +272,7 @@ DT = torch.float64
 
 
 def _tex(x: float, digits: int = 4) -> str:
-    """A number as LaTeX: 1.2e-17 -> 1.2 \times 10^{-17}."""
-    text = f"{x:.{digits}g}"
-    if "e" in text:
-        mant, exp = text.split("e")
-        return f"{mant} \\times 10^{{{int(exp)}}}"
-    return text
+    return tex_number(x, digits)
 
 
 def _join(items: list[str]) -> str:

@@ -92,6 +92,16 @@ class Settlement:
         object.__setattr__(self, "holds", holds)
 
 
+def tex_number(x: float, digits: int = 4) -> str:
+    """A number as LaTeX, for the evidence a settler writes: ``1.2e-17`` becomes
+    ``1.2 \\times 10^{-17}``."""
+    text = f"{x:.{digits}g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        return f"{mant} \\times 10^{{{int(exp)}}}"
+    return text
+
+
 def definition(name: str, describe: str, *, sympy: Callable | None = None,
                dims: Sequence[dict[str, int]] | None = None):
     """Mark ``fn(values) -> tensor`` as the torch ground truth of bank entry ``name``
