@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.func import grad, vmap
 
-from derive import definition
+from derive import definition, require_close
 
 
 META = torch.device("meta")
@@ -280,8 +280,8 @@ def newton_step(v):
     value = f(wk, wk, fp, fpp)
     d1 = vmap(grad(f))(wk, wk, fp, fpp)                   # f'(w_k) by autograd
     d2 = vmap(grad(grad(f)))(wk, wk, fp, fpp)             # f''(w_k) by autograd
-    torch.testing.assert_close(d1, fp)
-    torch.testing.assert_close(d2, fpp)
+    require_close(d1, fp, "f'(w_k) by autograd and the given value")
+    require_close(d2, fpp, "f''(w_k) by autograd and the given value")
 
     def model(w, wk, value, d1, d2):                      # the second-order Taylor model
         return value + d1 * (w - wk) + d2 / 2 * (w - wk) ** 2

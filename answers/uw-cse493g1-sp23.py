@@ -12,7 +12,7 @@ from __future__ import annotations
 import sympy as sp
 import torch
 
-from derive import Settlement, definition, settles
+from derive import Settlement, definition, require_close, settles
 
 
 # --- 3.2: Euclidean distance from the cosine similarity of two unit vectors ---------------
@@ -38,7 +38,7 @@ def euclidean_from_cosine(v):
     x = torch.stack([torch.ones_like(c), torch.zeros_like(c)], dim=1)
     y = torch.stack([c, torch.sqrt(1 - c ** 2)], dim=1)
     cos = torch.nn.functional.cosine_similarity(x, y, dim=1)
-    torch.testing.assert_close(cos, c)          # the pair has the sampled similarity
+    require_close(cos, c, "the pair's cosine and D_C")   # the pair has the sampled similarity
     return torch.linalg.vector_norm(x - y, dim=1)
 
 
@@ -140,7 +140,7 @@ def huber_constraint(v):
     (v0, s0), (v1, s1) = _gaps_torch(sy, a, zero, delta), _gaps_torch(sy, a, one, delta)
     b_value = -v0 / (v1 - v0)            # the gap is v0 + b (v1 - v0)
     b_slope = -s0 / (s1 - s0)
-    torch.testing.assert_close(b_value, b_slope)   # one constraint, not two
+    require_close(b_value, b_slope, "b from the value and b from the slope")  # one constraint
     return b_slope
 
 
@@ -227,7 +227,7 @@ def _smooth_hinge(s, y, delta):
     onehot = torch.nn.functional.one_hot(y, s.shape[1]).to(s.dtype)
     delta_col = delta[:, None] if isinstance(delta, torch.Tensor) else delta
     ce = torch.nn.functional.cross_entropy(s + delta_col * (1 - onehot), y, reduction="none")
-    torch.testing.assert_close(out, ce)
+    require_close(out, ce, "the loss and torch's cross-entropy")
     return out
 
 

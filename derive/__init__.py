@@ -30,6 +30,7 @@ _EXPORTS = {
     "Question": "bank.loader", "Claim": "bank.loader", "Form": "bank.loader",
     "definition": "bank.registry", "settles": "bank.registry", "Settlement": "bank.registry",
     "Definition": "bank.registry", "tex_number": "bank.registry",
+    "require_close": "bank.registry",
     "derivation_reward": "rewards",
     "DeriveError": "errors", "BankError": "errors", "AnswerError": "errors",
     "UnknownQuestion": "errors", "DeviceError": "errors",
@@ -39,7 +40,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # for type checkers and IDEs
     from .bank.loader import Bank, Claim, Exam, Form, Question, load_bank  # noqa: F401
-    from .bank.registry import Definition, Settlement, definition, settles, tex_number  # noqa: F401,E501
+    from .bank.registry import Definition, Settlement, definition, require_close, settles, tex_number  # noqa: F401,E501
     from .errors import AnswerError, BankError, DeriveError, DeviceError, UnknownQuestion  # noqa: F401,E501
     from .judge.check import check  # noqa: F401
     from .rewards import derivation_reward  # noqa: F401

@@ -102,6 +102,17 @@ def tex_number(x: float, digits: int = 4) -> str:
     return text
 
 
+def require_close(actual: Any, expected: Any, what: str = "", *, rtol: float = 1e-7,
+                  atol: float = 1e-7) -> None:
+    """Raise AssertionError unless two tensors agree (float64 tolerances), for the sanity
+    checks inside a definition. Unlike ``torch.testing.assert_close``, whose first call
+    imports ``torch.distributed`` (about a second), it costs nothing on a check's hot path."""
+    import torch
+    if not torch.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False):
+        worst = float((actual - expected).abs().max())
+        raise AssertionError(f"{what or 'values'} differ: largest gap {worst:.3g}")
+
+
 def definition(name: str, describe: str, *, sympy: Callable | None = None,
                dims: Sequence[dict[str, int]] | None = None):
     """Mark ``fn(values) -> tensor`` as the torch ground truth of bank entry ``name``
