@@ -107,8 +107,8 @@ def require_close(actual: Any, expected: Any, what: str = "", *, rtol: float = 1
     """Raise AssertionError unless two tensors agree (float64 tolerances), for the sanity
     checks inside a definition. Unlike ``torch.testing.assert_close``, whose first call
     imports ``torch.distributed`` (about a second), it costs nothing on a check's hot path."""
-    import torch
-    if not torch.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False):
+    # tensor methods, so that the bank never imports torch itself (an import-linter contract)
+    if not actual.allclose(expected, rtol=rtol, atol=atol, equal_nan=False):
         worst = float((actual - expected).abs().max())
         raise AssertionError(f"{what or 'values'} differ: largest gap {worst:.3g}")
 
