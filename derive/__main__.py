@@ -1,6 +1,4 @@
 """``python -m derive``: the same as the ``derive`` command."""
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -131,3 +131,34 @@ def test_validate_one_claim(capsys):
     assert main(["validate", "stanford-cs230-sp21/1.d.iii"]) == 0
     out = capsys.readouterr().out
     assert "0/0 questions" in out and "1/1 claims ok" in out
+
+
+
+def test_check_ends_at_once_with_its_whole_output_and_exit_code(tmp_path):
+    """`derive check` ends with os._exit after flushing (no interpreter teardown): the
+    output piped to another process is whole, the exit code is the verdict's, and the
+    worker process it started has ended."""
+    import os
+    pid_file = tmp_path / "worker.pid"
+    script = (
+        "import sys, derive.cli as c, derive.judge.sandbox as s\n"
+        "abandon = s.Worker.abandon\n"
+        "def spy(self):\n"
+        "    open(%r, 'w').write(str(self.pid()))\n"
+        "    abandon(self)\n"
+        "s.Worker.abandon = spy\n"
+        "sys.argv = ['derive', 'check', %r, %r, '--json']\n"
+        "c.run()\n"
+        "print('not reached')\n") % (str(pid_file), DIST, r"\sqrt{2-D_C}")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 1, out.stderr               # not_equivalent
+    assert json.loads(out.stdout)["status"] == "not_equivalent"
+    assert "not reached" not in out.stdout
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    # `python -m derive` is the same entry point
+    out = subprocess.run([sys.executable, "-m", "derive", "check", DIST, r"\sqrt{2-2D_C}"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.startswith("equivalent (symbolic.proven)")

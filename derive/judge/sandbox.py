@@ -245,6 +245,16 @@ class Worker:
         proc = self._proc
         return proc.pid if proc is not None and proc.poll() is None else None
 
+    def abandon(self) -> None:
+        """Stop the worker process now, without waiting for it (the caller is exiting)."""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            try:
+                proc.kill()
+                proc.wait(timeout=1)  # SIGKILL: no teardown to wait for
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+
     def close(self) -> None:
         with self._lock:
             if self._proc is not None and self._proc.poll() is None:
