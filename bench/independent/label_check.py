@@ -19,6 +19,9 @@ Values compare with rtol 1e-9 / atol 1e-12 and identical shapes (a row vector is
 vector; a 1x1 array counts as a scalar); pairs and shapes compare element by element.
 
 This script never imports derive. Exit status 1 when any label disagrees with its meaning.
+
+    python bench/independent/label_check.py                                # bench/independent/corpus
+    python bench/independent/label_check.py --corpus bench/heldout/corpus  # any folder of <family>.toml
 """
 from __future__ import annotations
 
@@ -212,9 +215,18 @@ def _short(v):
     return s if len(s) < 120 else s[:117] + "..."
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    ap = argparse.ArgumentParser(description="check every label of a corpus against its meaning")
+    ap.add_argument("--corpus", type=Path, default=HERE / "corpus",
+                    help="folder of <family>.toml case files (default: bench/independent/corpus)")
+    args = ap.parse_args(argv)
+    if not args.corpus.is_dir():
+        print(f"no such corpus folder: {args.corpus}")
+        return 2
     t0 = time.perf_counter()
-    cases = load()
+    cases = load(args.corpus)
+    print(f"corpus: {args.corpus}")
     problems = check(cases)
     fams = defaultdict(Counter)
     for c in cases:
