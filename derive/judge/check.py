@@ -25,7 +25,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..bank.loader import Bank, Form, Question, load_bank
 from ..errors import AnswerError, BankError, DeriveError
-from ..notation.answer import Chain, ParsedAnswer, one_part, single_value
+from ..notation.answer import ASKED_IN_VALUE, Chain, ParsedAnswer, one_part, single_value
 from ..notation.answer import values as chain_values
 from ..notation.extract import extract_answer
 from ..notation.shapes import is_matrix
@@ -451,8 +451,7 @@ def _read(chain: Chain, q: Question, part: str = "") -> _Statement:
 
 def _no_asked_inside(vals: list[Any], chain: Chain) -> None:
     if any(_asked_in(v) is not None for v in vals):
-        raise AnswerError("parse.syntax", "the asked quantity appears inside its own value",
-                          chain.pos)
+        raise AnswerError("symbol.asked_in_value", ASKED_IN_VALUE, chain.pos)
 
 
 def _through_label(f: Any, marker: Any, v: Any, shown: str) -> tuple[Any, str] | None:

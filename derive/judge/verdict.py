@@ -36,6 +36,7 @@ REASONS: dict[str, Status] = {
     "tuple.arity": Status.NOT_EQUIVALENT,
     "shape.inconsistent": Status.NOT_EQUIVALENT,
     "symbol.foreign": Status.NOT_EQUIVALENT,
+    "symbol.asked_in_value": Status.NOT_EQUIVALENT,
     "label.mismatch": Status.NOT_EQUIVALENT,
     "chain.false_link": Status.NOT_EQUIVALENT,
     # undecided

@@ -42,6 +42,12 @@ class ParsedAnswer:
     parts: list[Chain] = field(default_factory=list)
 
 
+#: the message of ``symbol.asked_in_value``: a value written in the asked quantity itself
+ASKED_IN_VALUE = ("the answer's value is written in the asked quantity itself: it says what "
+                  "the asked quantity satisfies, not what it is; write it in the quantities "
+                  "the question gives")
+
+
 def values(chain: Chain) -> tuple[str | None, list[Any]]:
     """Split ``label = v1 = v2`` into the label (an asked name) and the values."""
     bad = [op for op in chain.ops if op not in ("=", r"\approx")]
@@ -61,8 +67,7 @@ def values(chain: Chain) -> tuple[str | None, list[Any]]:
         raise AnswerError("parse.syntax", "the answer names the quantity but gives no value",
                           chain.pos)
     if any(is_asked(v) is not None for v in vals):
-        raise AnswerError("parse.syntax", "the asked quantity appears inside its own value",
-                          chain.pos)
+        raise AnswerError("symbol.asked_in_value", ASKED_IN_VALUE, chain.pos)
     return label, vals
 
 

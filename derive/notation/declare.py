@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..errors import AnswerError
+from .grammar import function_body
 from .parser import parse_expression
 from .symbols import DOMAINS, KINDS, Context, SymbolSpec
 
 SPEC_KEYS = frozenset({"kind", "shape", "domain", "range", "latex", "value", "define", "index",
-                       "of", "torch"})
+                       "of", "torch", "params"})
 #: structured domains -> (the kinds they apply to, whether the shape must be square)
 STRUCTURED: dict[str, tuple[tuple[str, ...], bool]] = {
     "simplex": (("vector",), False), "symmetric": (("matrix",), True),
@@ -86,10 +87,33 @@ def spec(name: str, d: Mapping[str, Any]) -> SymbolSpec:
             raise bad(f"{key} must be a string, got {v!r}", key)
     if kind == "constant" and d.get("value") is None:
         raise bad("a constant needs its value", "value")
+    params = d.get("params", ())
+    define, body = d.get("define"), None
+    if "params" in d or kind == "function" and define is not None:
+        # a function the question defines (the cross entropy H(p;q) = -\sum_x p(x)\log q(x)):
+        # its parameters, each a scalar or (with a shape) a vector whose entries the
+        # definition writes q_x or q(x), and its definition in them
+        if kind != "function":
+            raise bad("params are for a function the question defines", "params")
+        if isinstance(params, str):
+            params = params.split()
+        if not params or not all(isinstance(x, str) and x.isalpha() for x in params) \
+                or len(set(params)) != len(params):
+            raise bad(f"params must be a list of distinct names (letters), got {params!r}",
+                      "params")
+        if define is None:
+            raise bad("a function with params needs its definition (define)", "define")
+        if len(shape) > 1:
+            raise bad("a function's parameters are scalars or vectors (shape: one dim)",
+                      "shape")
+        if d.get("torch") is not None:
+            raise bad("a function is given by its definition or by torch, not both", "torch")
+        define, body = None, define
     return SymbolSpec(name=name, kind=kind, shape=tuple(shape), domain=domain,
                       bounds=tuple(float(x) for x in rng) if rng else None,
-                      latex=tuple(latex), value=d.get("value"), define=d.get("define"),
-                      index=d.get("index"), of=of, torch=d.get("torch"))
+                      latex=tuple(latex), value=d.get("value"), define=define,
+                      index=d.get("index"), of=of, torch=d.get("torch"),
+                      params=tuple(params), body=body)
 
 
 def make_context(specs: list[SymbolSpec], asked: Mapping[str, tuple[str, ...]] | None = None
@@ -105,9 +129,18 @@ def make_context(specs: list[SymbolSpec], asked: Mapping[str, tuple[str, ...]] |
                                        f"{s.value!r}: {exc.message}", symbol=s.name,
                                        key="value") from None
     try:
-        return Context(list(specs), asked=dict(asked or {}), constants=constants)
+        ctx = Context(list(specs), asked=dict(asked or {}), constants=constants)
     except ValueError as exc:
         raise DeclarationError(str(exc)) from None
+    for s in specs:
+        if s.body is not None:   # a function the question defines: read its definition now
+            try:
+                function_body(ctx, s)
+            except AnswerError as exc:
+                raise DeclarationError(f"symbol {s.name!r}: cannot read its definition "
+                                       f"{s.body!r}: {exc.message}", symbol=s.name,
+                                       key="define") from None
+    return ctx
 
 
 def declare(table: Mapping[str, Mapping[str, Any]],

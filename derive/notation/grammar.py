@@ -21,7 +21,7 @@ Why not latex2sympy2_extended: see docs/parser.md (measured in bench/parsers.py)
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -30,15 +30,13 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from ..errors import AnswerError
 from . import shapes
 from .answer import Chain
-from .lexer import Token
+from .lexer import Token, lex
 from .operators import Operators
 from .shapes import ShapeFault, is_matrix, scalarise, shape_text
-from .symbols import is_asked, substitute_aliases
+from .symbols import Context, SymbolSpec, is_asked, substitute_aliases
 from .tables import (FOREIGN, GREEK, ITALIC_FUNCTIONS, MATRIX_FUNCTIONS,
                      MAX_EXPONENT_DIGITS, MULTI_FUNCS, RELATIONS, SCALAR_FUNCS)
 
-if TYPE_CHECKING:
-    from .symbols import Context
 
 class Parser(Operators):
     def __init__(self, tokens: list[Token], ctx: Context):
@@ -532,7 +530,67 @@ class Parser(Operators):
         row = self.row_of_matrix(t)
         if row is not None:
             return row
+        partial = self.subscript_derivative(t)
+        if partial is not None:
+            return partial
         return self.foreign(t)
+
+    def subscript_derivative(self, t: Token) -> Any:
+        """``f_w(x, w_k)``, ``f_{ww}(x, w_k)``: the subscript notation of partial
+        derivatives, read as ``\\frac{\\partial f}{\\partial w}(x, w_k)`` only where it
+        cannot mean anything else: the question writes ``f(x, w)`` (its argument list
+        names ``w``) and the subscript is followed by an argument list of that length (so it
+        is not a parameter, ``f_w(x)``, nor an entry). The derivative must be declared at
+        that point; otherwise the name stays the student's own."""
+        if t.group is not None or not self.at("_", "char"):
+            return None
+        start = self.i
+        self.next()
+        script = self.script_tokens()
+        letters = {u.text for u in script}
+        if len(letters) != 1 or not all(u.kind == "char" for u in script) \
+                or not self.at("(", "char"):
+            self.i = start
+            return None
+        var = letters.pop()
+        close = _group_close(self.t, self.i)
+        arity = self.argument_lists(t.text)
+        args = self.t[self.i:close + 1] if close is not None else []
+        count = 1 + sum(1 for u, d in zip(args, _depth_before(args)) if d == 1 and u.text == ",")
+        if close is None or not any(var in names and len(names) == count for names in arity):
+            self.i = start
+            return None
+        order = len(script)
+        power = f"^{order}" if order > 1 else ""
+        head = [Token(u.kind, u.text, t.pos) for u in lex(
+            rf"\frac{{\partial{power} {t.text}}}{{\partial {var}{power}}}")]
+        toks = substitute_aliases(head + [u for u in args], self.ctx.patterns)
+        try:
+            value = self.child(toks).whole()
+        except AnswerError:
+            self.i = start
+            return None
+        self.i = close + 1
+        return value
+
+    def argument_lists(self, name: str) -> list[list[str]]:
+        """The argument names of the function ``name`` as the question's forms write it
+        (``f(x, w)``: [x, w])."""
+        key = ("argument-lists", name)
+        if key not in self.ctx.cache:
+            out: list[list[str]] = []
+            for s in self.ctx.specs:
+                for form in s.forms:
+                    toks = lex(form)
+                    if len(toks) >= 4 and toks[0].key == ("char", name) \
+                            and toks[1].text == "(" and toks[-1].text == ")" \
+                            and all(u.text == "," for u in toks[3:-1:2]) \
+                            and all(u.kind == "char" and u.text.isalpha() for u in toks[2:-1:2]):
+                        names = [u.text for u in toks[2:-1:2]]
+                        if names not in out:
+                            out.append(names)
+            self.ctx.cache[key] = out
+        return self.ctx.cache[key]
 
     def row_of_matrix(self, t: Token) -> Any:
         """``a_i`` (``a_i^\\top``) for a declared matrix ``A`` and an undeclared ``a``: row
@@ -632,6 +690,8 @@ class Parser(Operators):
                 return scope[name]
         obj = self.ctx.objects[name]
         spec = self.ctx.spec_of(name)
+        if spec is not None and spec.body is not None:   # H(U;p): defined by the question
+            return self.defined_function(spec, t)
         if spec is not None and spec.kind == "function":
             if not self.at("(", "char"):
                 raise self.error(f"{name} is a function: write {name}(...)", t)
@@ -649,14 +709,81 @@ class Parser(Operators):
             # declared at; at another point it is not this quantity
             start = self.i
             point = self.group("(", ")")
-            if point in self.points_of(name) or point == self.variable_of(name):
+            if self.at_point(name, point):
                 return self.element(obj, payload, t) if payload is not None else obj
+            if isinstance(point, sp.Tuple):
+                # f'(x, w_{k+1}): the declared quantity at another point is a quantity of
+                # its own (a list of values is no factor to multiply by)
+                where = "".join(u.text for u in self.t[start:self.i])
+                return self.foreign_name(f"{spec.forms[0] if spec else name} at {where}", t)
             self.i = start
         if payload is not None:  # a family with its index: \frac{\partial f}{\partial y_i}
             return self.element(obj, payload, t)
         if spec is not None and spec.kind == "family" and not self.at("_", "char"):
             raise self.error(f"{spec.forms[0]} needs an index", t, "shape.invalid")
         return obj
+
+    def defined_function(self, spec: Any, t: Token) -> Any:
+        """``H(U;p)`` where the question defines ``H(p;q) = -\\sum_x p(x)\\log q(x)``: the
+        definition with the arguments for its parameters. An argument of a vector parameter
+        is a vector of its length, or the bare name of a declared family (``p`` where
+        ``p_i`` is declared); arguments are separated by ``,`` or ``;``."""
+        body, params = function_body(self.ctx, spec)
+        if not self.at("(", "char"):
+            raise self.error(f"{spec.forms[0]} is a function: write {spec.forms[0]}(...)", t)
+        self.next()
+        args: list[list[Token]] = [[]]
+        depth = 0
+        while True:
+            u = self.peek()
+            if u is None:
+                raise self.error(f"'(' after {spec.forms[0]} is not closed", t)
+            self.next()
+            if u.kind == "char" and u.text in "([{":
+                depth += 1
+            elif u.kind == "char" and u.text in ")]}":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and u.kind == "char" and u.text in ",;":
+                args.append([])
+                continue
+            args[-1].append(u)
+        if len(args) != len(params):
+            raise self.error(f"{spec.forms[0]} takes {len(params)} arguments, "
+                             f"got {len(args)}", t)
+        value = body
+        for param, toks in zip(params, args):
+            if not toks:
+                raise self.error(f"an argument of {spec.forms[0]} is missing", t)
+            arg = self.family_named(toks) if is_matrix(param) else None
+            if arg is None:
+                arg = self.sub(toks)
+            if is_matrix(param) != is_matrix(arg) or is_matrix(arg) and (
+                    arg.shape != param.shape):
+                want = shape_text(param) if is_matrix(param) else "a scalar"
+                raise self.error(f"the argument of {spec.forms[0]} at position {toks[0].pos} "
+                                 f"is not {want}", toks[0], "shape.inconsistent")
+            if is_matrix(param):
+                value = value.replace(
+                    lambda e, m=param: isinstance(e, MatrixElement) and e.parent == m,
+                    lambda e, a=arg: a[e.i, e.j])
+            else:
+                value = value.xreplace({param: arg})
+        return value
+
+    def family_named(self, toks: list[Token]) -> Any:
+        """``p``, bare, where a family ``p_i`` (``p(i)``) is declared: the family."""
+        if len(toks) != 1 or toks[0].kind not in ("char", "cmd"):
+            return None
+        for pat in self.ctx.patterns:
+            if pat.wildcard and pat.tokens[0] == toks[0].key and (
+                    pat.tokens[1:] in ((("char", "_"), ("char", pat.wildcard)),
+                                       (("char", "("), ("char", pat.wildcard), ("char", ")")))):
+                spec = self.ctx.spec_of(pat.target)
+                if spec is not None and spec.kind == "family":
+                    return self.ctx.objects[pat.target]
+        return None
 
     def command(self, t: Token) -> Any:
         name = t.text
@@ -1048,6 +1175,59 @@ class Parser(Operators):
 
     def constant(self, value: Any):
         return lambda p, t: value
+
+
+def _group_close(toks: list[Token], k: int) -> int | None:
+    """Where the bracket opened at ``toks[k]`` closes."""
+    depth = 0
+    for j in range(k, len(toks)):
+        depth += toks[j].kind == "char" and toks[j].text in "([{"
+        depth -= toks[j].kind == "char" and toks[j].text in ")]}"
+        if depth == 0:
+            return j
+    return None
+
+
+def _depth_before(toks: list[Token]) -> list[int]:
+    out, depth = [], 0
+    for u in toks:
+        depth -= u.kind == "char" and u.text in ")]}"
+        out.append(depth)
+        depth += u.kind == "char" and u.text in "([{"
+    return out
+
+
+def function_body(ctx: Context, spec: SymbolSpec) -> tuple[Any, list[Any]]:
+    """A function the question defines (``params``, ``define``): its definition read once
+    per Context, and the objects that stand for its parameters in it. The definition sees
+    the question's dims, constants and numeric functions, and the parameters: a scalar
+    parameter ``a`` by its name, the entries of a vector parameter ``q`` (``shape``) as
+    ``q_x`` or ``q(x)``."""
+    key = ("function-body", spec.name)
+    if key not in ctx.cache:
+        letter = next(c for c in "ijkmnrstuv" if c not in spec.params)
+        params = []
+        for name in spec.params:
+            full = f"{spec.name}.{name}"
+            if spec.shape:
+                params.append(SymbolSpec(full, "family", shape=spec.shape, index=letter,
+                                         latex=(f"{name}_{letter}", f"{name}({letter})")))
+            else:
+                params.append(SymbolSpec(full, "scalar", latex=(name,)))
+        keep = [s for s in ctx.specs if s.kind in ("dim", "constant")
+                or s.kind == "function" and s.torch]
+        sub = Context(keep + params, asked={}, constants=ctx.constants)
+        p = Parser(substitute_aliases(lex(spec.body or ""), sub.patterns), sub)
+        body = p.whole()
+        if is_matrix(body):
+            raise AnswerError("shape.invalid", f"the definition of {spec.name} is not a "
+                              f"scalar", 0)
+        if p.foreign_at:
+            name = min(p.foreign_at, key=lambda s: p.foreign_at[s]).name[len(FOREIGN):]
+            raise AnswerError("parse.undeclared_symbol", f"'{name}' in the definition of "
+                              f"{spec.name} is not one of its parameters", 0)
+        ctx.cache[key] = (body, [sub.objects[s.name] for s in params])
+    return ctx.cache[key]
 
 
 def cols_of(e: Any) -> Any:

@@ -565,12 +565,17 @@ def canonical_derivatives(tokens: list[Token]) -> list[Token]:
                                              t.pos))
                         i = after
                         continue
-        # \partial_w f, \partial_w^2 f, \nabla_w f
-        if t.kind == "cmd" and t.text in (r"\partial", r"\nabla") and i + 2 < n \
-                and tokens[i + 1].text == "_":
-            v_end = (_group_end(tokens, i + 2) if tokens[i + 2].text == "{" else i + 3)
-            var = tokens[i + 2:v_end] if tokens[i + 2].text != "{" else tokens[i + 3:v_end - 1]
+        # \partial_w f, \partial_w^2 f, \partial^2_w f, \nabla_w f
+        first, s = (_order(tokens, i + 1) if t.kind == "cmd" and t.text == r"\partial"
+                    else (1, i + 1))
+        if t.kind == "cmd" and t.text in (r"\partial", r"\nabla") and s + 1 < n \
+                and tokens[s].text == "_":
+            v_end = (_group_end(tokens, s + 1) if tokens[s + 1].text == "{" else s + 2)
+            var = tokens[s + 1:v_end] if tokens[s + 1].text != "{" else tokens[s + 2:v_end - 1]
             order, k = _order(tokens, v_end)
+            if first > 1 and order > 1:
+                var = []   # \partial^2_w^2 f: not a derivative
+            order = max(order, first)
             f_end = _atom_end(tokens, k)
             if f_end is not None and var:
                 out.extend(_fraction(tokens[k:f_end], var, order, t.pos))

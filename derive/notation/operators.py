@@ -59,7 +59,46 @@ class Operators:
             getattr(value, "atoms", lambda *a: set())(sp.MatrixSymbol))
             if hasattr(a, "name")]
         pointed = [a for a in atoms if self.points_of(a.name)]
-        return bool(pointed) and all(point in self.points_of(a.name) for a in pointed)
+        return bool(pointed) and all(self.at_point(a.name, point) for a in pointed)
+
+    def at_point(self, name: str, point: Any) -> bool:
+        """``point`` is where the declared ``name`` is written (``f'(w_k)``: w_k), or the
+        argument list of one of its forms (``f'(x, w)``) with at most one argument moved
+        to a point it is declared at (``f'(x, w_k)``: x held, w at w_k)."""
+        points = self.points_of(name)
+        if point in points or point == self.variable_of(name):
+            return True
+        if not isinstance(point, sp.Tuple):
+            return False
+        for sig in self.signatures_of(name):
+            if len(sig) != len(point):
+                continue
+            moved = [j for j in range(len(sig)) if point[j] != sig[j]]
+            if not moved or len(moved) == 1 and point[moved[0]] in points:
+                return True
+        return False
+
+    def signatures_of(self, name: str) -> list[Any]:
+        """The argument lists of a declared name's forms that name its arguments
+        (``f'(x, w)``: (x, w)), names the question does not declare included."""
+        key = ("signatures", name)
+        if key not in self.ctx.cache:
+            out = []
+            spec = self.ctx.spec_of(name)
+            for form in spec.forms if spec is not None else ():
+                toks = lex(form)
+                k = _open_of_last(toks)
+                if k is None or not any(u.text == "," for u in toks[k:]):
+                    continue
+                try:
+                    sig = type(self)(substitute_aliases(toks[k:], self.ctx.patterns),
+                                     self.ctx).group("(", ")")
+                except AnswerError:
+                    continue
+                if isinstance(sig, sp.Tuple) and sig not in out:
+                    out.append(sig)
+            self.ctx.cache[key] = out
+        return self.ctx.cache[key]
 
     def variable_of(self, name: str) -> Any:
         """The variable a declared gradient is taken in (``\\nabla_{\\mathbf w} J``: w)."""
@@ -475,4 +514,17 @@ def _range_from_body(body: Any, index: sp.Symbol) -> Any:
         for axis in (0, 1):
             if index in el.args[1 + axis].free_symbols:
                 return el.parent.shape[axis]
+    return None
+
+
+def _open_of_last(toks: list[Token]) -> int | None:
+    """Where the bracket group that ends ``toks`` opens (``f'(x, w)``: at ``(``)."""
+    if len(toks) < 3 or toks[-1].text != ")":
+        return None
+    depth = 0
+    for k in range(len(toks) - 1, -1, -1):
+        depth += toks[k].text == ")"
+        depth -= toks[k].text == "("
+        if depth == 0:
+            return k if k > 0 else None
     return None

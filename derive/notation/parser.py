@@ -72,11 +72,16 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool) -> ParsedAnswer
     tokens = _strip_end_punctuation(tokens)
     main, defs = _split_where(tokens)
     pieces = [_drop_lead_prose(p) for p in _split_top(main, SEPARATORS)]
-    pieces, trailing = _trailing_definitions([p for p in pieces if p], ctx)
+    pieces, diagonals = _diagonals([p for p in pieces if p], ctx)
+    defs_pieces, more = _diagonals(_split_top(defs, SEPARATORS), ctx, used=pieces)
+    diagonals += more
+    pieces, trailing = _trailing_definitions(pieces, ctx)
     pieces = [p for p in (_clean_part(p, ctx) for p in pieces) if p]
     extra: list[tuple[Pattern, Any]] = []
     foreign_at: dict[sp.Symbol, int] = {}
-    for piece in [*_split_top(defs, SEPARATORS), *trailing]:
+    for diagonal in diagonals:
+        extra.append(diagonal.definition(ctx, extra, foreign_at))
+    for piece in [*defs_pieces, *trailing]:
         piece = [t for t in piece if not (t.kind == "word" and t.text.strip() == "")]
         if piece:
             extra.extend(_definition(piece, ctx, extra, foreign_at))
@@ -362,6 +367,94 @@ def _definition(piece: list[Token], ctx: Context, extra: list[tuple[Pattern, Any
     p = Parser(substitute_aliases(value_toks, ctx.patterns, extra), ctx)
     p.foreign_at = foreign_at
     return [(Pattern(tuple(t.key for t in name), "where"), Local(p.whole()))]
+
+
+@dataclass
+class _Diagonal:
+    """``Z_{ii} = v_i`` with ``Z_{ij} = 0 \\ (i \\ne j)``: a diagonal matrix the answer
+    defines by its entries."""
+
+    name: list[Token]
+    letter: str
+    value: list[Token]
+
+    def definition(self, ctx: Context, extra: list, foreign_at: dict
+                   ) -> tuple[Pattern, Any]:
+        index = sp.Dummy(self.letter, integer=True, positive=True)
+        p = Parser(substitute_aliases(self.value, ctx.patterns, extra), ctx)
+        p.foreign_at = foreign_at
+        p.bound = [{self.letter: index}]
+        value = p.whole()
+        size = None if is_matrix(value) else _index_range(value, index, ctx)
+        if size is None:
+            raise AnswerError("shape.invalid", "cannot tell the size of the diagonal matrix "
+                              "from its entries: write it as \\operatorname{diag}(\\ldots)",
+                              self.name[0].pos)
+        q, r = sp.Dummy("p", integer=True), sp.Dummy("q", integer=True)
+        vec = sp.FunctionMatrix(size, 1, sp.Lambda((q, r), value.xreplace({index: q + 1})))
+        return (Pattern(tuple(t.key for t in self.name), "where"), Local(sp.DiagMatrix(vec)))
+
+
+def _entry_name(piece: list[Token]) -> tuple[list[Token], list[str], list[Token]] | None:
+    """``NAME_{ab} = value``, ``NAME_{a,b} = value``: the name, its two index letters and
+    the value's tokens."""
+    name = _name_tokens(piece)
+    if not name or len(name) < 5 or name[-1].text != "}":
+        return None
+    k = len(name) - 1
+    while k > 0 and name[k].text != "{":
+        k -= 1
+    if k < 2 or name[k - 1].text != "_":
+        return None
+    letters = [t.text for t in name[k + 1:-1] if t.text != ","]
+    if len(letters) != 2 or not all(t.kind == "char" for t in name[k + 1:-1]) \
+            or not all(x.isalpha() and len(x) == 1 for x in letters):
+        return None
+    return name[:k - 1], letters, piece[len(name) + 1:]
+
+
+OFF_DIAGONAL_WORDS = ("otherwise", "else", "elsewhere")
+
+
+def _off_diagonal_zero(value: list[Token], letters: list[str]) -> bool:
+    """``0 (i \\ne j)``, ``0 \\text{ for } i \\ne j``, ``0 \\text{ otherwise}``."""
+    if not value or value[0].kind != "num" or value[0].text != "0":
+        return False
+    rest = [t for t in value[1:] if t.text not in "()" and not (
+        t.kind == "word" and t.text.strip() in ("for", "if", "when", ""))]
+    if [t.text for t in rest] in ([letters[0], r"\ne", letters[1]],
+                                  [letters[1], r"\ne", letters[0]]):
+        return True
+    return len(rest) == 1 and rest[0].kind == "word" and rest[0].text.strip() in \
+        OFF_DIAGONAL_WORDS
+
+
+def _diagonals(pieces: list[list[Token]], ctx: Context, used: list[list[Token]] = ()
+               ) -> tuple[list[list[Token]], list[_Diagonal]]:
+    """Parts that give a square matrix by its entries, ``Z_{ii} = v_i`` and
+    ``Z_{ij} = 0 \\ (i \\ne j)`` (a diagonal matrix), for a name the rest of the answer
+    (or ``used``) uses and the question does not give (or derives, as it may ``Z =
+    \\operatorname{diag}(\\ldots)``): one definition, ``Z = \\operatorname{diag}(v)``.
+    Without the part that says the other entries are 0 the matrix is not defined."""
+    found = {}
+    for k, piece in enumerate(pieces):
+        entry = _entry_name(piece)
+        if entry is not None and not _is_declared_name(entry[0], ctx):
+            found[k] = entry
+    out: list[_Diagonal] = []
+    drop: set[int] = set()
+    for k, (name, letters, value) in found.items():
+        if letters[0] != letters[1]:
+            continue
+        keys = [t.key for t in name]
+        zero = next((j for j, (n2, l2, v2) in found.items() if [t.key for t in n2] == keys
+                     and l2[0] != l2[1] and _off_diagonal_zero(v2, l2)), None)
+        others = [p for j, p in enumerate(pieces) if j not in (k, zero)] + list(used)
+        if zero is None or not any(_uses(o, name) for o in others):
+            continue
+        out.append(_Diagonal(name, letters[0], value))
+        drop |= {k, zero}
+    return [p for j, p in enumerate(pieces) if j not in drop], out
 
 
 def _prose_key(text: str) -> str:

@@ -44,6 +44,8 @@ class SymbolSpec:
     index: str | None = None      # family: the wildcard letter in its LaTeX forms
     of: str | None = None         # index: the dim it ranges over
     torch: str | None = None      # function: name in the numeric function table
+    params: tuple[str, ...] = ()  # function defined by the question: its parameters
+    body: str | None = None       # ... and its definition in them, as LaTeX
 
     @property
     def forms(self) -> tuple[str, ...]:
