@@ -1,6 +1,6 @@
 """derive vs Math-Verify on the same corpus, side by side in one process.
 
-    python bench/accuracy.py [--quick] [--independent-only] [--family NAME ...]
+    python bench/accuracy.py [--quick] [--independent-only [--corpus DIR]] [--family NAME ...]
 
 Corpus: every accepted form (expected: equivalent) and every rejected form
 (expected: not equivalent) of every question in the bank, read from
@@ -157,9 +157,10 @@ class IndependentCase:
     note: str = ""
 
 
-def load_independent(bank, families: list[str] | None = None) -> list[IndependentCase]:
+def load_independent(bank, families: list[str] | None = None,
+                     corpus: Path = INDEPENDENT) -> list[IndependentCase]:
     cases = []
-    for path in sorted(INDEPENDENT.glob("*.toml")):
+    for path in sorted(corpus.glob("*.toml")):
         family = path.stem
         if families and family not in families:
             continue
@@ -210,8 +211,9 @@ def summarise_independent(rows: list[dict], tool: str) -> dict:
     }
 
 
-def independent(derive, mv, bank, quick: bool, families: list[str] | None) -> dict:
-    cases = load_independent(bank, families)
+def independent(derive, mv, bank, quick: bool, families: list[str] | None,
+                corpus: Path = INDEPENDENT) -> dict:
+    cases = load_independent(bank, families, corpus)
     if quick:
         seen: dict[str, int] = {}
         picked = []
@@ -268,7 +270,15 @@ def main() -> None:
                    help="run only the independent corpus (bench/independent)")
     p.add_argument("--family", nargs="*", default=None,
                    help="only these families of the independent corpus")
+    p.add_argument("--corpus", type=Path, default=None,
+                   help="with --independent-only: another folder of <family>.toml cases in the "
+                        "independent format (e.g. bench/heldout/corpus); writes "
+                        "accuracy.<folder's parent name>.json, e.g. accuracy.heldout.json")
     a = p.parse_args()
+    if a.corpus is not None and not a.independent_only:
+        p.error("--corpus goes with --independent-only")
+    if a.corpus is not None and not a.corpus.is_dir():
+        p.error(f"no such corpus folder: {a.corpus}")
     import derive
     from derive.judge.sandbox import shared_worker
 
@@ -278,9 +288,14 @@ def main() -> None:
         print("Math-Verify is not installed (pip install -e '.[bench]'): derive only")
     if a.independent_only:
         shared_worker().warm()
-        result = independent(derive, mv, bank, a.quick, a.family)
-        C.write_json("accuracy.independent" + (".quick" if a.quick else ""), {
-            "quick": a.quick, "machine": C.machine(), "independent": result})
+        corpus = a.corpus.resolve() if a.corpus is not None else INDEPENDENT
+        name = "independent" if a.corpus is None else corpus.parent.name
+        result = independent(derive, mv, bank, a.quick, a.family, corpus)
+        C.write_json(f"accuracy.{name}" + (".quick" if a.quick else ""), {
+            "quick": a.quick, "machine": C.machine(), "corpus": str(corpus.relative_to(
+                Path(__file__).resolve().parent.parent)) if corpus.is_relative_to(
+                Path(__file__).resolve().parent.parent) else str(corpus),
+            "independent": result})
         return
     cases, skipped = load_cases(bank)
     if a.quick:
