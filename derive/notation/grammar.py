@@ -815,7 +815,8 @@ class Parser(Operators):
             return self.multi(MULTI_FUNCS[name], t)
         if name[1:] in GREEK:
             return self.letter(Token("char", name, t.pos))
-        raise self.error(f"unknown command {name}", t, "parse.unknown_command")
+        raise self.error(f"unknown command {name}{_did_you_mean(name)}", t,
+                         "parse.unknown_command")
 
     def argument(self, t: Token) -> Any:
         """Argument of \\log, \\exp, ...: (..), {..}, or the factors written side by side
@@ -989,6 +990,24 @@ class Parser(Operators):
             return sp.OneMatrix(self.dimension(size, t), 1)
         if not (self.at("[", "char") or self.at("(", "char") or self.at("{", "char")):
             return sp.OneMatrix(shapes.free_dim(), 1)   # \mathbb{1}: the ones vector
+        word = self.peek(1)
+        named = word is not None and word.kind == "ref" and word.ref[1] is None \
+            and is_asked(self.ctx.objects.get(word.ref[0])) is not None
+        if word is not None and (word.group is not None or named):
+            # \mathbb{1}[\text{real}]: 1 where a condition said in words (or by the name
+            # of an asked part) holds, which the question does not give as mathematics: a
+            # quantity of the student's own
+            close = {"[": "]", "(": ")", "{": "}"}[self.peek().text]
+            k = 1
+            while not named and self.peek(k) is not None and self.peek(k).group == word.group:
+                k += 1
+            k = 2 if named else k
+            if self.peek(k) is not None and self.peek(k).text == close:
+                text = is_asked(self.ctx.objects[word.ref[0]]) if named else "".join(
+                    self.peek(j).text for j in range(1, k))
+                name = rf"\mathbb{{1}}[\text{{{text}}}]"
+                self.i += k + 1
+                return self.foreign_name(name, t)
         return self.iverson(self.peek().text)
 
     def indicator_of(self, cond: Any) -> Any:
@@ -1175,6 +1194,18 @@ class Parser(Operators):
 
     def constant(self, value: Any):
         return lambda p, t: value
+
+
+def _did_you_mean(name: str) -> str:
+    """``\\alphaw``: TeX reads one undefined command (it stops there), never ``\\alpha w``;
+    derive does not split it either (``\\pix`` might be a macro of the student's), but says
+    what was probably meant: a known command followed by letters."""
+    known = {rf"\{g}" for g in GREEK} | set(SCALAR_FUNCS) | set(MULTI_FUNCS) | set(COMMANDS)
+    for k in range(len(name) - 1, 1, -1):
+        if name[:k] in known and name[k:].isalpha():
+            return f": TeX does not know it either; for {name[:k]} times {name[k:]} write " \
+                   f"'{name[:k]} {name[k:]}'"
+    return ""
 
 
 def _group_close(toks: list[Token], k: int) -> int | None:

@@ -72,6 +72,7 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool) -> ParsedAnswer
     tokens = _strip_end_punctuation(tokens)
     main, defs = _split_where(tokens)
     pieces = [_drop_lead_prose(p) for p in _split_top(main, SEPARATORS)]
+    heading, pieces = _heading([p for p in pieces if p], ctx)
     pieces, diagonals = _diagonals([p for p in pieces if p], ctx)
     defs_pieces, more = _diagonals(_split_top(defs, SEPARATORS), ctx, used=pieces)
     diagonals += more
@@ -98,6 +99,8 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool) -> ParsedAnswer
         parts.append(p.chain())
     if not parts:
         raise AnswerError("input.empty", "the answer has nothing to grade", 0)
+    if heading:
+        _add_heading(heading, parts, ctx, extra, foreign_at)
     parts = _axes_by_name(parts, ctx)
     _foreign_labels(parts, ctx)
     # a step of working may use what the question's text names but does not declare
@@ -230,6 +233,51 @@ def _drop_text_words_at_ends(piece: list[Token], ctx: Context) -> list[Token]:
         if prose(piece[:k]) and k < len(piece) and piece[k].text not in ("=", ":"):
             piece = piece[k:]
     return piece
+
+
+# --- a heading ------------------------------------------------------------------------
+
+def _heading(pieces: list[list[Token]], ctx: Context
+             ) -> tuple[list[Token], list[list[Token]]]:
+    """``\\frac{1}{n}(\\mathbb{1}[\\text{real}] - D):\\ a,\\ b`` where a pair is asked: a
+    general formula, a colon, then every part. The formula is a heading (the tokens
+    before the colon), the parts after it are the answer. A colon after a label
+    (``\\text{real}: a``) stays a label."""
+    n = len([p for p in ctx.asked if p])
+    if n < 2 or len(pieces) != n:
+        return [], pieces
+    first = pieces[0]
+    depths = _depths(first)
+    colon = next((k for k, t in enumerate(first) if t.kind == "char" and t.text == ":"
+                  and depths[k] == 0), None)
+    if not colon or colon + 1 >= len(first):
+        return [], pieces
+    head = first[:colon]
+    subst = substitute_aliases(head, ctx.patterns)
+    if all(t.kind == "word" or t.group is not None for t in head) or (
+            len(subst) == 1 and subst[0].kind == "ref"):
+        return [], pieces   # a label
+    return head, [first[colon + 1:], *pieces[1:]]
+
+
+def _add_heading(head: list[Token], parts: list[Chain], ctx: Context, extra: list,
+                 foreign_at: dict) -> None:
+    """A heading must be readable. Written in the question's own quantities it is a
+    statement about every part, its first step, judged like any step (a false heading
+    makes the answer wrong); a heading that uses what the question's text names but does
+    not declare (``\\mathbb{1}[\\text{real}]``, a bare ``D``) cannot be checked, and is
+    working, not graded."""
+    p = Parser(substitute_aliases(head, ctx.patterns, extra), ctx)
+    p.foreign_at = foreign_at
+    value = p.whole()
+    if any(_foreign_name(s) is not None for s in getattr(value, "free_symbols", ())):
+        return
+    span = (head[0].pos, head[-1].pos + len(head[-1].text))
+    for chain in parts:
+        at = 1 if len(chain.items) > 1 and is_asked(chain.items[0]) is not None else 0
+        chain.items.insert(at, value)
+        chain.ops.insert(at, "=")
+        chain.spans.insert(at, span)
 
 
 # --- definitions ----------------------------------------------------------------
