@@ -588,12 +588,12 @@ def _judge_values(q: Question, st: _Statement, text: str, opts: Options,
     # a value read through a label is also compared as written, to say whether the label
     # is what made it wrong
     written = [st.written] if st.through_label else []
-    exprs = [final, *links, *(w for _, w in wrong), *written]
+    exprs = [final, *links, *written]
     # numbers first: a counterexample settles "not equivalent" in milliseconds, so the
     # symbolic proof (seconds, up to its time limit) is only tried for answers that agree
     try:
         run = compare(q, ref, exprs, seed=opts.seed, device=opts.device, part=part,
-                      definition=q.ground_truth())
+                      definition=q.ground_truth(), wrong=[w for _, w in wrong])
     except (Unsupported, ArithmeticError, RuntimeError, TypeError, AttributeError) as exc:
         proof = _prove(q, [(final, ref)], opts)[0] if opts.symbolic else Proof(None, "skipped")
         return _from_proof_only(q, text, proof, f"the numeric check could not run: {exc}")
@@ -623,11 +623,7 @@ def _judge_values(q: Question, st: _Statement, text: str, opts: Options,
         if ce is not None:
             st.counterexample = Counterexample(ce["point"], ce["expected"], ce["got"], ce["seed"])
             break
-    misconception = None
-    for k in o.agrees_with:
-        if 1 + len(links) <= k < 1 + len(links) + len(wrong):
-            misconception = wrong[k - 1 - len(links)][0]
-            break
+    misconception = wrong[o.agrees_with[0]][0] if o.agrees_with else None
     # "torch autograd (jacrev) of f(x) = n x / sum_i x_i", "a torch forward pass ..."
     against = (f"the ground truth ({run.describe})" if run.describe else "the definition") \
         if run.against == "definition" else "the reference"

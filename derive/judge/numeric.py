@@ -376,7 +376,7 @@ class Outcome:
     max_rel_error: float = 0.0
     counterexample: dict[str, Any] | None = None
     detail: str = ""
-    agrees_with: list[int] = field(default_factory=list)  # indices of other exprs it equals
+    agrees_with: list[int] = field(default_factory=list)  # the known wrong answers it equals
     reason: str = ""   # for 'undecided': the reason code when it is not the default
 
 
@@ -438,51 +438,36 @@ def as_batch(v: Any, batch: int) -> torch.Tensor:
 
 def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
             device: str | torch.device | None = None, batch: int = 64, rounds: int = 3,
-            definition: Any = None, part: str = "") -> Run:
+            definition: Any = None, part: str = "", wrong: Sequence[Any] = ()) -> Run:
     """Compare every expression in ``exprs`` with the ground truth, on the same points.
 
-    Also compares the first expression (the answer) with each of the others, so a wrong
-    answer that equals a known wrong form can be named; the others are not compared with
-    each other (a chain of n links costs n comparisons, not n^2). Before each draw is
-    evaluated, every expression's work is bounded (:func:`bound_work`): one that would
-    ask too much is ``undecided`` with reason ``limit.size``.
+    ``wrong`` are the question's known wrong answers: when the first expression (the
+    answer) is wrong (a mismatch or another shape), it is compared with each of them on the
+    same points, and ``outcomes[0].agrees_with`` lists those it equals (indices into
+    ``wrong``), so a wrong answer can be named. A right answer is never compared with them,
+    and they are never compared with the ground truth (their values at a question's points
+    are computed once per process, :class:`Draw`). The other expressions of ``exprs`` (a
+    chain's links) are not compared with each other: n links cost n comparisons, not n^2.
+    Before each draw is evaluated, every expression's work is bounded (:func:`bound_work`):
+    one that would ask too much is ``undecided`` with reason ``limit.size``.
     """
     ctx: Context = question.context
     dev = resolve_device(device)
     truth_fn, describe = truth_function(definition, part)
-    fns: list[Any] = []
-    for e in exprs:
-        try:
-            fns.append(compiled(e))
-        except Unsupported as exc:
-            fns.append(exc)
+    fns = [_compiled_or_error(e) for e in exprs]
     n = len(exprs)
     outs = [Outcome("undecided") for _ in range(n)]
-    pair_ok = [True] * n     # the answer (0) agrees with expression b at every point
-    pair_seen = [0] * n
     total_points = 0
     ref_err: float | None = None
-    for dr in draws(question, reference, seed=seed, device=dev, batch=batch, rounds=rounds,
-                    definition=definition, part=part):
+    made = draws(question, reference, seed=seed, device=dev, batch=batch, rounds=rounds,
+                 definition=definition, part=part)
+    answer_on: list[tuple[Draw, Any, torch.Tensor]] = []  # per draw: answer's values, mask
+    for dr in made:
         sample, truth = dr.sample, dr.truth
         if dr.ref_err is not None:
             ref_err = max(ref_err or 0.0, dr.ref_err)
-        mask = dr.mask.clone()
-        kink = dr.kink.clone()
-        vals: list[Any] = []
-        for k, fn in enumerate(fns):
-            if isinstance(fn, Exception):
-                vals.append(fn)
-                continue
-            how, v, near = dr.value(exprs[k], fn, ctx)
-            if how == "bound":
-                if isinstance(v, SizeLimit) and outs[k].status not in ("mismatch", "shape"):
-                    outs[k].status, outs[k].reason = "undecided", SizeLimit.code
-                fns[k] = v  # never evaluated, in this draw or a later one
-            elif how == "ok":
-                kink = torch.minimum(kink, near)
-            vals.append(v)
-        mask &= kink > KINK_EPS
+        vals, kink = _values(dr, exprs, fns, ctx, outs, dr.kink)
+        mask = dr.mask & (kink > KINK_EPS)
         good = int(mask.sum())
         total_points += good
         for k, v in enumerate(vals):
@@ -521,21 +506,10 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
                 }
             else:
                 o.status = "agree"
-        # the answer against each other expression, for naming a known wrong answer
-        va = vals[0] if n else None
-        for b in range(1, n):
-            vb = vals[b]
-            if isinstance(va, Exception) or isinstance(vb, Exception) or good == 0:
-                continue
-            if va.shape[1:] != vb.shape[1:]:
-                pair_ok[b] = False
-                continue
-            e = _err(va.expand(batch, *va.shape[1:]), vb.expand(batch, *vb.shape[1:]))
-            pair_seen[b] += good
-            if bool((mask & ~(e <= 0)).any()):
-                pair_ok[b] = False
-    if n:
-        outs[0].agrees_with = [b for b in range(1, n) if pair_ok[b] and pair_seen[b] > 0]
+        if n:
+            answer_on.append((dr, vals[0], mask))
+    if n and wrong and outs[0].status in ("mismatch", "shape"):
+        outs[0].agrees_with = _same_as(answer_on, wrong, ctx, batch)
     for o in outs:
         if o.status == "agree" and o.points < MIN_POINTS:
             o.status = "undecided"
@@ -547,6 +521,65 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
                             f"needed)")
     return Run(outs, "definition" if truth_fn else "reference", str(dev), seed, total_points,
                rounds, ref_err, describe)
+
+
+def _compiled_or_error(e: Any) -> Any:
+    try:
+        return compiled(e)
+    except Unsupported as exc:
+        return exc
+
+
+def _values(dr: Draw, exprs: Sequence[Any], fns: list[Any], ctx: Context,
+            outs: list[Outcome] | None, kink: torch.Tensor) -> tuple[list[Any], torch.Tensor]:
+    """The expressions' values on a draw (an exception for one that cannot be evaluated),
+    and ``kink`` lowered to the distance from their kinks. An expression refused by the
+    work bound is never evaluated again (``fns[k]`` becomes the refusal)."""
+    vals: list[Any] = []
+    for k, fn in enumerate(fns):
+        if isinstance(fn, Exception):
+            vals.append(fn)
+            continue
+        how, v, near = dr.value(exprs[k], fn, ctx)
+        if how == "bound":
+            if (outs is not None and isinstance(v, SizeLimit)
+                    and outs[k].status not in ("mismatch", "shape")):
+                outs[k].status, outs[k].reason = "undecided", SizeLimit.code
+            fns[k] = v
+        elif how == "ok":
+            kink = torch.minimum(kink, near)
+        vals.append(v)
+    return vals, kink
+
+
+def _same_as(answer_on: list[tuple[Draw, Any, torch.Tensor]], wrong: Sequence[Any],
+             ctx: Context, batch: int) -> list[int]:
+    """Indices of the known wrong answers that equal the answer at every usable point of
+    every draw (away from the answer's, the reference's and that wrong answer's kinks)."""
+    fns = [_compiled_or_error(e) for e in wrong]
+    same = [True] * len(wrong)
+    seen = [0] * len(wrong)
+    for dr, va, mask in answer_on:
+        if isinstance(va, Exception):
+            return []
+        for b in range(len(wrong)):
+            if not same[b] or isinstance(fns[b], Exception):
+                continue
+            vb_all, kink = _values(dr, wrong[b:b + 1], fns[b:b + 1], ctx, None,
+                                   torch.full_like(dr.kink, math.inf))
+            vb = vb_all[0]
+            if isinstance(vb, Exception) or va.shape[1:] != vb.shape[1:]:
+                same[b] = False
+                continue
+            m = mask & (kink > KINK_EPS)
+            good = int(m.sum())
+            if good == 0:
+                continue
+            e = _err(va.expand(batch, *va.shape[1:]), vb.expand(batch, *vb.shape[1:]))
+            seen[b] += good
+            if bool((m & ~(e <= 0)).any()):
+                same[b] = False
+    return [b for b in range(len(wrong)) if same[b] and seen[b] > 0]
 
 
 # --- the points of a question, drawn once ------------------------------------------------
