@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..notation.derived import derived, expand_derived
@@ -85,14 +86,79 @@ def _simplify(e: Any) -> Any:
     # cheap first: most differences of equal polynomial or rational entries (a matrix
     # answer at instantiated dims, a product written out) vanish on expansion, in
     # milliseconds; simplify tries many strategies and takes up to seconds
-    if not e.has(sp.Piecewise, sp.Max, sp.Min, sp.Abs, sp.sign, sp.Heaviside):
+    if not e.has(*_KINKS):
         expanded = sp.expand(e)
         if expanded == 0:
             return expanded
+    elif _zero_with_kinks_opaque(e):
+        return sp.Integer(0)
     d = sp.simplify(e)
     if d != 0 and d.has(sp.Piecewise):
         d = sp.simplify(sp.piecewise_fold(d))
     return d
+
+
+_KINKS = (sp.Piecewise, sp.Max, sp.Min, sp.Abs, sp.sign, sp.Heaviside)
+
+
+def _zero_with_kinks_opaque(e: Any) -> bool:
+    """Whether ``e`` expands to 0 once each distinct kink (an indicator, ``max``, ``|.|``,
+    ``sign``: a Piecewise, Max, Min, Abs, sign or Heaviside subterm) is replaced by a fresh
+    symbol, the same subterm by the same symbol. Sound: an expression that vanishes
+    identically whatever values those symbols take vanishes at the kinks' actual values.
+    It settles in milliseconds the answers that write the reference's indicators the way
+    the reference does (the ReLU gradient, the smooth hinge's pieces), on which
+    ``simplify`` of a Piecewise runs for seconds; a kink written differently (``|x|`` for
+    ``x \\operatorname{sign}(x)``) is left to ``simplify``."""
+    found = e.atoms(*_KINKS)
+    # a kink of a sum's index (1[(Ax)_i > 0] inside \sum_i) is not one value: leave it
+    bound = set().union(*(b.variables for b in e.atoms(sp.Sum, sp.Product, sp.Integral,
+                                                       sp.Lambda)))
+    if any(k.free_symbols & bound for k in found):
+        return False
+    e = e.xreplace({k: _canonical_kink(k) for k in found})
+    kinks = {k: sp.Dummy("k") for k in e.atoms(*_KINKS)}
+    opaque = e.xreplace(kinks)
+    if opaque.has(*_KINKS):  # a kink inside another one's argument, not replaced
+        return False
+    return sp.expand(opaque) == 0
+
+
+def _indicator(cond: Any) -> Any:
+    """``1[cond]`` in one spelling: ``Piecewise((1, u > 0), (0, True))`` with ``u`` expanded
+    (``a > b``, ``b < a`` and ``a - b > 0`` are one condition; ``>`` and ``>=`` stay
+    two: they differ where u = 0)."""
+    if isinstance(cond, (sp.StrictGreaterThan, sp.GreaterThan)):
+        u, op = cond.lhs - cond.rhs, type(cond)
+    elif isinstance(cond, sp.StrictLessThan):
+        u, op = cond.rhs - cond.lhs, sp.StrictGreaterThan
+    elif isinstance(cond, sp.LessThan):
+        u, op = cond.rhs - cond.lhs, sp.GreaterThan
+    else:
+        return sp.Piecewise((1, cond), (0, True))
+    return sp.Piecewise((1, op(sp.expand(u), 0)), (0, True))
+
+
+def _canonical_kink(k: Any) -> Any:
+    """A kink rewritten, where it is one, as a multiple of an indicator (:func:`_indicator`):
+    ``\\max(0, \\operatorname{sign} u)``, ``\\operatorname{sign}(\\max(0, u))``,
+    ``H(u)`` with ``H(0) = 0`` and ``Piecewise((c, cond), (0, True))`` are ``1[u > 0]``
+    (times ``c``): identities, so a proof through them is a proof."""
+    if isinstance(k, sp.Max) and len(k.args) == 2 and sp.S.Zero in k.args:
+        other = k.args[0] if k.args[1] == 0 else k.args[1]
+        if isinstance(other, sp.sign):
+            return _indicator(sp.StrictGreaterThan(other.args[0], 0))
+    if isinstance(k, sp.sign) and isinstance(k.args[0], sp.Max) and len(k.args[0].args) == 2 \
+            and sp.S.Zero in k.args[0].args:
+        a, b = k.args[0].args
+        return _indicator(sp.StrictGreaterThan(b if a == 0 else a, 0))
+    if isinstance(k, sp.Heaviside) and len(k.args) == 2 and k.args[1] == 0:
+        return _indicator(sp.StrictGreaterThan(k.args[0], 0))
+    if isinstance(k, sp.Piecewise) and len(k.args) == 2 and k.args[1].cond == sp.true \
+            and k.args[1].expr == 0 and not k.args[0].expr.has(*_KINKS):
+        c, cond = k.args[0]
+        return c * _indicator(cond)
+    return k
 
 
 def _is_matrix(e: Any) -> bool:
@@ -151,9 +217,68 @@ def instantiate(e: Any, ctx: Context, values: dict[str, int]) -> Any:
     # Identity(n), OneMatrix(n, 1) built by the parser from a dim
     out = out.xreplace({ctx.objects[s.name]: sp.Integer(values[s.name])
                         for s in ctx.specs if s.kind == "dim"}) if isinstance(out, sp.Basic) else out
+    out = _explicit_matrices(out) if isinstance(out, sp.Basic) else out
     out = out.doit() if isinstance(out, sp.Basic) else out
     if isinstance(out, sp.MatrixExpr):
         out = out.as_explicit()
     if _is_matrix(out) and out.shape == (1, 1):
         out = out[0, 0]
     return out
+
+
+def _explicit_matrices(e: Any) -> Any:
+    """``e`` with every matrix operation on explicit matrices carried out, bottom up:
+    products, sums, entrywise products and functions, transposes, numeric identities and
+    ones. ``as_explicit`` on the unevaluated expression asks SymPy for each entry through
+    index sums (``MatMul._entry``), which for a 3x3 product of indicator entries took a
+    second; the explicit product takes milliseconds. What is not recognised is left to
+    ``doit``/``as_explicit`` as before."""
+    if not isinstance(e, sp.Basic) or e.is_Atom or isinstance(e, sp.MatrixBase):
+        return e
+    if not e.has(sp.MatrixExpr) and not e.has(sp.MatrixBase):
+        return e
+    args = [_explicit_matrices(a) for a in e.args]
+    done = _explicit_node(e, args)
+    if done is not None:
+        return done
+    if all(a is b for a, b in zip(args, e.args)):
+        return e
+    try:
+        return e.func(*args)
+    except (TypeError, ValueError, sp.ShapeError):
+        return e
+
+
+def _numeric_shape(e: Any) -> bool:
+    return all(getattr(d, "is_Integer", False) for d in e.shape)
+
+
+def _explicit_node(e: Any, args: list[Any]) -> Any:
+    """One matrix operation on explicit operands, or None."""
+    explicit_args = all(isinstance(a, sp.MatrixBase) or not isinstance(a, sp.MatrixExpr)
+                        for a in args)
+    if isinstance(e, (sp.Identity, sp.OneMatrix, sp.ZeroMatrix)) and _numeric_shape(e):
+        return sp.ImmutableMatrix(e.as_explicit())
+    if not explicit_args:
+        return None
+    mats = [a for a in args if isinstance(a, sp.MatrixBase)]
+    if isinstance(e, sp.MatMul) and mats:
+        out = sp.Integer(1)
+        for a in args:
+            out = out * a
+        return sp.ImmutableMatrix(out) if isinstance(out, sp.MatrixBase) else out
+    if isinstance(e, sp.MatAdd) and len(mats) == len(args):
+        out = mats[0]
+        for a in mats[1:]:
+            out = out + a
+        return sp.ImmutableMatrix(out)
+    if isinstance(e, sp.HadamardProduct) and len(mats) == len(args):
+        out = mats[0]
+        for a in mats[1:]:
+            out = out.multiply_elementwise(a)
+        return sp.ImmutableMatrix(out)
+    if isinstance(e, sp.Transpose) and mats:
+        return sp.ImmutableMatrix(mats[0].T)
+    if isinstance(e, ElementwiseApplyFunction) and len(mats) == 1:
+        return sp.ImmutableMatrix(mats[0].applyfunc(e.function))
+    return None
