@@ -27,7 +27,7 @@ from ..bank.loader import Bank, Form, Question, load_bank
 from ..errors import AnswerError, BankError, DeriveError
 from ..notation.answer import ASKED_IN_VALUE, Chain, ParsedAnswer, one_part, single_value
 from ..notation.answer import values as chain_values
-from ..notation.extract import extract_answer
+from ..notation.extract import extract_answer, option_letter
 from ..notation.shapes import is_matrix
 from ..notation.symbols import is_asked
 from ..notation.parser import parse_answer
@@ -106,6 +106,10 @@ def check_response(q: Question, response: str | bytes, opts: Options) -> Verdict
             return Verdict(q.id, Status.INVALID, "input.not_utf8",
                            f"the response is not UTF-8 (byte {exc.start})", position=exc.start)
     latex = extract_answer(response)
+    letter = option_letter(latex) if latex is not None else None
+    if letter is not None and not any(letter in s.latex for s in q.symbols):
+        # "Final answer: A." where the question has no options: its mathematics instead
+        latex = extract_answer(response, options=False) or latex
     if latex is None:
         return Verdict(q.id, Status.INVALID, "input.no_answer",
                        "no final answer found in the response: no \\boxed{...}, no 'final "

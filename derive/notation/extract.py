@@ -4,7 +4,7 @@
 
 1. the last ``\\boxed{...}`` or ``\\fbox{...}`` (balanced braces; an escaped ``\\{`` does not
    count), unless a "final answer" sentence comes after it;
-2. the last "final answer is ...", "the answer is ...", "Answer: ..." sentence: the first
+2. the last "final answer is ...", "the answer is ...", "Answer: ...", "Final: ..." sentence: the first
    mathematics after it (``$...$``, ``\\(...\\)``, ``$$...$$``, ``\\[...\\]``), or, where it
    has none, the rest of its line (``Answer: 784``);
 3. the last display mathematics (``$$...$$``, ``\\[...\\]``, ``equation``/``align``/...
@@ -30,8 +30,8 @@ _DISPLAY_ENVS = ("equation", "equation*", "align", "align*", "gather", "gather*"
                  "displaymath", "multline", "multline*")
 # "The final answer is", "Final Answer:", "the answer is", "Answer:", "**Answer:**";
 # one alternation, no nested repetition (no catastrophic backtracking)
-_SENTENCE = re.compile(r"(?:final\s+answer|answer)(?:\s+is|\s*:)(?:\s*\*\*)?[ \t]*",
-                       re.IGNORECASE)
+_SENTENCE = re.compile(r"(?:(?:final\s+answer|answer)(?:\s+is|\s*:)|\bfinal\s*:)"
+                       r"(?:\s*\*\*)?[ \t]*", re.IGNORECASE)
 _WORDS = re.compile(r"[A-Za-z]{4,}")   # an English word: prose, not an answer
 _COMMAND = re.compile(r"\\[A-Za-z]+")  # \frac: not a word
 _NUMBER_THEN_WORDS = re.compile(r"([-+]?\d[\d,.]*)[ \t]+[A-Za-z][A-Za-z ]*")  # 784 parameters
@@ -47,8 +47,22 @@ class _Math:
     display: bool
 
 
-def extract_answer(text: str | bytes) -> str | None:
-    """The LaTeX of the final answer in ``text``, or None when there is none."""
+#: a multiple-choice option named by its letter: "A", "(B)", "\\text{C}"
+_OPTION = re.compile(r"\(?(?:\\text(?:bf)?\{)?\s*([A-H])\s*\}?\)?")
+
+
+def option_letter(latex: str) -> str | None:
+    """``A``, ``(B)``, ``\\text{C}``: the option letter an answer names, else None."""
+    m = _OPTION.fullmatch(latex.strip())
+    return m.group(1) if m else None
+
+
+def extract_answer(text: str | bytes, *, options: bool = True) -> str | None:
+    """The LaTeX of the final answer in ``text``, or None when there is none.
+
+    With ``options=False`` (the question is not multiple choice), a final-answer sentence
+    that only names an option letter ("Final answer: A.") is no answer: the response's
+    mathematics is read instead."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     if not isinstance(text, str):
@@ -59,6 +73,8 @@ def extract_answer(text: str | bytes) -> str | None:
     maths = _math_spans(text)
     box = _last_box(text, closing)
     sentence = _last_sentence(text, maths)
+    if sentence is not None and not options and option_letter(_clean(sentence[1])):
+        sentence = None
     if box is not None and (sentence is None or box[0] >= sentence[0]):
         return _clean(box[1])
     if sentence is not None:

@@ -30,7 +30,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from ..errors import AnswerError
 from . import shapes
 from .answer import Chain
-from .lexer import Token, lex
+from .lexer import ACCENTS, Token, lex
 from .operators import Operators
 from .shapes import ShapeFault, is_matrix, scalarise, shape_text
 from .symbols import Context, SymbolSpec, is_asked, substitute_aliases
@@ -630,6 +630,17 @@ class Parser(Operators):
         if self.at("(", "char"):   # H(U;p), \sigma(s): a function the question does not give
             return self.operator_name(t, "".join(parts))
         return self.foreign_name("".join(parts), t)
+
+    def accented(self, t: Token) -> Any:
+        """``\\hat y_j``, ``\\bar z``, ``\\mathcal{L}`` where the question declares no such
+        form: a name of the student's own (never the plain letter: ``\\bar z`` is not ``z``),
+        with its subscripts; a definition in the answer gives its value."""
+        toks = self.script_tokens()
+        if not toks or not all(u.kind in ("char", "ref", "num", "cmd") and u.text not in "()[]"
+                               for u in toks):
+            raise self.error(f"{t.text} of this is not understood", t)
+        inner = "".join(u.text if u.kind != "ref" else u.ref[0] for u in toks)
+        return self.foreign(Token("char", f"{t.text}{{{inner}}}", t.pos))
 
     def foreign_name(self, name: str, t: Token) -> sp.Symbol:
         sym = sp.Symbol(FOREIGN + name, real=True)
@@ -1322,4 +1333,7 @@ COMMANDS = {
     r"\cdots": _unsupported("an ellipsis cannot be graded; write the expression out"),
     r"\partial": _unsupported("this derivative is not one of the question's declared quantities"),
     r"\nabla": Parser.nabla,
+    **{accent: Parser.accented for accent in ACCENTS},
+    r"\argmin": Parser.optimiser,
+    r"\argmax": Parser.optimiser,
 }

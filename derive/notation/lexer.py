@@ -106,6 +106,7 @@ WORD_COMMANDS = {
     "tr": r"\tr", "trace": r"\tr", "relu": r"\relu", "ReLU": r"\relu", "sigmoid": r"\sigmoid",
     "tanh": r"\tanh", "Var": r"\Var", "E": None, "Tr": r"\tr", "det": r"\det",
     "vec": r"\vecop", "pinv": r"\pinv", "Heaviside": r"\heaviside", "Std": r"\Std",
+    "argmin": r"\argmin", "argmax": r"\argmax", "arg min": r"\argmin", "arg max": r"\argmax",
 }
 #: what may separate the digit groups of one number: 200\,000\,100, 200{,}000{,}100
 GROUP_SEPARATORS = (r"\,", "{,}", r"\ ", r"\thinspace ", "~")
@@ -324,6 +325,13 @@ def _normalise(tokens: list[Token], source: str = "") -> list[Token]:
                 continue
             if name in DROP:
                 i += 1
+                continue
+            if name == r"\operatorname" and i + 2 < len(tokens) and tokens[i + 1].text == "*":
+                tokens = tokens[:i + 1] + tokens[i + 2:]   # \operatorname*: limits below
+            if name == r"\arg" and i + 1 < len(tokens) and tokens[i + 1].text in (r"\min",
+                                                                                 r"\max"):
+                out.append(Token("cmd", r"\arg" + tokens[i + 1].text[1:], t.pos))  # \arg\min
+                i += 2
                 continue
             if name in TEXT_COMMANDS or name in STYLE:
                 if i + 1 < len(tokens) and tokens[i + 1].text == "{":

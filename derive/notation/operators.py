@@ -15,7 +15,7 @@ from . import shapes
 from .lexer import Token, lex
 from .shapes import is_matrix
 from .symbols import substitute_aliases
-from .tables import FOREIGN, MAX_SUM_TERMS
+from .tables import FOREIGN, MAX_SUM_TERMS, RELATIONS
 
 
 class Operators:
@@ -318,6 +318,9 @@ class Operators:
             if upper is None:
                 raise self.error(f"cannot tell the range of {name}: give bounds, "
                                  f"as \\{what}_{{{name}=1}}^n", t)
+        fault = shapes.index_fault(body, index, upper) if lower == 1 else None
+        if fault is not None:
+            raise self.error(fault, t, "shape.inconsistent")
         if upper.is_number and upper - lower > MAX_SUM_TERMS:
             raise self.error(f"this {what} has too many terms to check", t, "parse.huge_number")
         for e in excludes:
@@ -419,6 +422,29 @@ class Operators:
                 inner.append(u.text)
             name += open_.text + " ".join(inner) + close
         return self.foreign_name(name, t)
+
+    def optimiser(self, t: Token) -> Any:
+        """``\\operatorname*{argmin}_W \\|XW - Y\\|^2``: the minimiser of an objective,
+        which derive does not compute. It is a quantity of its own, named by what is
+        written up to the next relation: a step of working, never a value."""
+        words = [t.text[1:]]
+        depth = 0
+        while self.peek() is not None:
+            u = self.peek()
+            if depth == 0 and u.kind in ("char", "cmd") and (
+                    u.text in RELATIONS or u.text in (",", ";", "&", r"\\")):
+                break
+            if u.kind == "char" and u.text in "([{":
+                depth += 1
+            elif u.kind == "char" and u.text in ")]}":
+                if depth == 0:
+                    break
+                depth -= 1
+            words.append(u.text if u.kind != "ref" else u.ref[0])
+            self.next()
+        if len(words) == 1:
+            raise self.error(f"{t.text} needs what it optimises", t)
+        return self.foreign_name(" ".join(words), t)
 
     def underbrace(self, t: Token) -> Any:
         """``\\underbrace{d \\cdot d \\cdots d}_{L+1 \\text{ factors}}``: the brace says how

@@ -19,10 +19,10 @@ import sympy as sp
 from ..errors import AnswerError
 from .answer import Chain, Local, ParsedAnswer  # noqa: F401  (Chain: re-exported)
 from .grammar import Parser
-from .lexer import ASSIGN, Token, lex
-from .shapes import free_dims, is_matrix, settle
+from .lexer import ACCENTS, ASSIGN, Token, lex
+from .shapes import free_dims, index_fault, is_matrix, settle
 from .symbols import Context, Pattern, asked_marker, asked_name, is_asked, substitute_aliases
-from .tables import FOREIGN, PROSE_FUNCTIONS
+from .tables import FOREIGN, OPTIMISERS, PROSE_FUNCTIONS
 
 SEPARATORS = (",", ";", "and")
 
@@ -96,7 +96,8 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool) -> ParsedAnswer
             continue
         p = Parser(substitute_aliases(piece, ctx.patterns, extra), ctx)
         p.foreign_at = foreign_at
-        parts.append(p.chain())
+        chain = p.chain()
+        parts.append(_free_index_entries(chain, piece, ctx, extra, foreign_at) or chain)
     if not parts:
         raise AnswerError("input.empty", "the answer has nothing to grade", 0)
     if heading:
@@ -113,6 +114,8 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool) -> ParsedAnswer
         if whole is not None:
             chain.items = [_entry_at(x, whole) for x in chain.items]
     parts = _columns_as_parts(parts, ctx)
+    for chain in parts:
+        _drop_unevaluated_steps(chain)
     source = text.decode("utf-8") if isinstance(text, bytes) else text
     for chain in parts:
         chain.texts = [source[a:b].strip() for a, b in chain.spans]
@@ -170,7 +173,8 @@ def _clean_part(piece: list[Token], ctx: Context) -> list[Token]:
     """One part as a grader reads it: prose before it and after it dropped (``\\text{so }``,
     ``33 \\text{ parameters}``, an aside ``\\text{ (i.e. } 90\\%\\text{)}``), and an
     annotation of its shape (``\\in \\mathbb{R}^n``, ``\\quad (N \\times D)``)."""
-    piece = _drop_text_words_at_ends(piece, ctx)
+    piece = _drop_units(_drop_text_words_at_ends(piece, ctx), ctx)
+    piece = _drop_remark(piece, ctx)
     depths = _depths(piece)
     for k, t in enumerate(piece):
         if depths[k] != 0 or k == 0:
@@ -193,6 +197,25 @@ def _clean_part(piece: list[Token], ctx: Context) -> list[Token]:
 CASE_WORDS = ("otherwise", "else", "if", "when")
 
 
+def _drop_remark(piece: list[Token], ctx: Context) -> list[Token]:
+    """``\\hat y_2 = 0 \\quad (\\text{with } h_6 = \\ldots)``: a bracketed remark that
+    opens with prose, after the value, is working; it is not graded."""
+    if len(piece) < 4 or piece[-1].kind != "char" or piece[-1].text != ")":
+        return piece
+    depths = _depths(piece)
+    k = len(piece) - 1
+    while k > 0 and not (piece[k].text == "(" and depths[k] == 0):
+        k -= 1
+    first = piece[k + 1]
+    if k > 0 and first.kind == "word" and first.text not in CASE_WORDS:
+        return piece[:k]
+    if k > 0 and first.group is not None:   # \text{since}: one word, read letter by letter
+        word = [t for t in piece[k + 1:] if t.group == first.group]
+        if not any(t.kind == "ref" for t in substitute_aliases(word, ctx.patterns)):
+            return piece[:k]
+    return piece
+
+
 def _drop_shape_annotation(piece: list[Token], ctx: Context) -> list[Token]:
     """A trailing ``(N \\times D)`` of declared dims is the shape, not a factor."""
     if len(piece) < 5 or piece[-1].text != ")":
@@ -207,6 +230,41 @@ def _drop_shape_annotation(piece: list[Token], ctx: Context) -> list[Token]:
             for j, u in enumerate(inner)) and len(inner) % 2 == 1):
         return piece[:k]
     return piece
+
+
+#: what may follow a unit word after a number: the next term, a relation, the end
+_AFTER_UNIT = ("+", "-", "=", ")", ",", r"\times", r"\cdot")
+
+
+def _drop_units(piece: list[Token], ctx: Context) -> list[Token]:
+    """``32 \\text{ weights} + 1 \\text{ bias} = 33``: a \\text word that names no symbol,
+    right after a number and before the next term or a relation, is the number's unit."""
+    out: list[Token] = []
+    k = 0
+    while k < len(piece):
+        t = piece[k]
+        prev = out[-1] if out else None
+        if prev is not None and prev.kind == "num" and (t.group is not None or (
+                t.kind == "word" and t.text.strip() and t.text.strip()[0].isalpha()
+                and t.text not in KEYWORDS_KEPT)):
+            end = k + 1
+            if t.group is not None:
+                while end < len(piece) and piece[end].group == t.group:
+                    end += 1
+            word = piece[k:end]
+            subst = substitute_aliases(word, ctx.patterns)
+            after = piece[end] if end < len(piece) else None
+            if not any(u.kind == "ref" for u in subst) and (
+                    after is None or after.text in _AFTER_UNIT):
+                k = end
+                continue
+        out.append(t)
+        k += 1
+    return out
+
+
+#: words that are part of the grammar, never units
+KEYWORDS_KEPT = ("where", "otherwise", "else", "if", "and", "for", "with", "when", "or", "so")
 
 
 def _drop_text_words_at_ends(piece: list[Token], ctx: Context) -> list[Token]:
@@ -283,8 +341,9 @@ def _add_heading(head: list[Token], parts: list[Chain], ctx: Context, extra: lis
 # --- definitions ----------------------------------------------------------------
 
 def _split_where(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
+    depths = _depths(tokens)
     for k, t in enumerate(tokens):
-        if t.kind == "word" and t.text in ("where", "with"):
+        if t.kind == "word" and t.text in ("where", "with") and depths[k] == 0:
             return tokens[:k], tokens[k + 1:]
     return tokens, []
 
@@ -309,7 +368,22 @@ def _is_declared_name(name: list[Token], ctx: Context) -> bool:
         spec = ctx.spec_of(subst[0].ref[0])
         if spec is not None and spec.define:
             return False
-    return any(t.kind == "ref" for t in subst)
+    if not any(t.kind == "ref" for t in subst):
+        return False
+    # a name of the student's own built on a declared one (\bar z, p_k where k is a
+    # declared index, \operatorname{LSE}(\mathbf z)): an undeclared letter or an accent
+    return not any(_own_letter(subst, k) for k in range(len(subst)))
+
+
+def _own_letter(toks: list[Token], k: int) -> bool:
+    """``toks[k]`` is a letter or an accent that no declared name covers (the ``T`` of a
+    transpose is not a letter)."""
+    t = toks[k]
+    if t.kind == "cmd":
+        return t.text in ACCENTS
+    if t.kind != "char" or not t.text.isalpha():
+        return False
+    return not (t.text == "T" and k > 0 and toks[k - 1].text == "^")
 
 
 def _uses(piece: list[Token], name: list[Token]) -> bool:
@@ -574,6 +648,10 @@ class _EntryLabel:
             if size is None:
                 raise AnswerError("shape.invalid", f"cannot tell the range of the index {v}: "
                                   f"write the answer as a matrix", piece[0].pos)
+            fault = index_fault(value, symbols[v], size)
+            if fault is not None:
+                raise AnswerError("shape.inconsistent", f"{fault} (position {piece[0].pos})",
+                                  piece[0].pos)
             sizes.append(size)
         p, q = sp.Dummy("p", integer=True), sp.Dummy("q", integer=True)
         subs = {symbols[self.indices[0]]: p + 1}
@@ -581,6 +659,63 @@ class _EntryLabel:
             subs[symbols[self.indices[1]]] = q + 1
         cols = sizes[1] if len(sizes) == 2 else sp.Integer(1)
         return sp.FunctionMatrix(sizes[0], cols, sp.Lambda((p, q), value.xreplace(subs)))
+
+
+def _free_index_entries(chain: Chain, piece: list[Token], ctx: Context, extra: list,
+                        foreign_at: dict) -> Chain | None:
+    """``\\frac{n(\\delta_{ij} S - x_i)}{S^2}``, ``2x_j((Wx)_i - y_i)`` without a label, where
+    one quantity is asked: the free indices (letters the question does not declare, used
+    only as subscripts) give its entries, as an entrywise label would. One free index is a
+    vector's; two are (row, column) when they are consecutive letters (i, j; k, l; m, n: the
+    convention of \\delta_{ij} and A_{ij}), and ambiguous otherwise (``x_r y_c``: which is
+    the row?). Where the entries cannot be read, the letters stay names of the student's
+    own."""
+    if len(ctx.asked) != 1 or len(chain.items) != 1 or _asked_entry(ctx) is not None:
+        return None
+    value = chain.items[0]
+    names = {_foreign_name(x) for x in getattr(value, "free_symbols", ())} - {None}
+    if not names or is_matrix(value):
+        return None
+    letters = sorted(names)
+    if len(letters) > 2 or not all(len(x) == 1 and "a" <= x <= "z" for x in letters) \
+            or not set(letters) <= _subscript_letters(piece):
+        return None
+    if len(letters) == 2 and ord(letters[1]) - ord(letters[0]) != 1:
+        raise AnswerError("parse.ambiguous", f"the answer gives entries with the free indices "
+                          f"{letters[0]} and {letters[1]}, which do not say which is the row: "
+                          f"label it, as (\\cdot)_{{{letters[0]}{letters[1]}}} = \\ldots",
+                          piece[0].pos)
+    part = next(iter(ctx.asked))
+    try:
+        read = _EntryLabel(part, letters, -1, {}).read(piece, ctx, extra, dict(foreign_at))
+    except AnswerError:
+        return None
+    if any(not is_matrix(x) for x in read.items[1:]):
+        return None
+    for x in letters:   # the letters are indices now, not names of the student's own
+        foreign_at.pop(sp.Symbol(FOREIGN + x, real=True), None)
+    return read
+
+
+def _subscript_letters(piece: list[Token]) -> set[str]:
+    """The single letters written in subscripts: ``x_i``, ``\\delta_{ij}``, ``W_{i,j}``."""
+    out: set[str] = set()
+    for k, t in enumerate(piece[:-1]):
+        if t.kind == "char" and t.text == "_":
+            group = piece[k + 2:] if piece[k + 1].text == "{" else [piece[k + 1]]
+            depth = 0
+            for u in group:
+                if u.text == "{":
+                    depth += 1
+                elif u.text == "}":
+                    if depth == 0:
+                        break
+                    depth -= 1
+                elif u.kind == "char" and len(u.text) == 1 and u.text.isalpha():
+                    out.add(u.text)
+                if piece[k + 1].text != "{":
+                    break
+    return out
 
 
 @dataclass(frozen=True)
@@ -937,12 +1072,35 @@ def _variant(name: str, ctx: Context) -> bool:
     return False
 
 
+def _drop_unevaluated_steps(chain: Chain) -> None:
+    """``\\hat W = \\operatorname*{argmin}_W \\|XW - Y\\|^2 = (X^\\top X)^{-1}X^\\top Y``: a
+    step derive does not compute (a minimiser) between the label and the value is working;
+    it is neither checked nor graded."""
+    keep = [k for k, x in enumerate(chain.items)
+            if k in (0, len(chain.items) - 1) or not _optimiser(x)]
+    if len(keep) == len(chain.items) or any(op != "=" for op in chain.ops):
+        return
+    chain.items = [chain.items[k] for k in keep]
+    chain.spans = [chain.spans[k] for k in keep]
+    chain.ops = ["="] * (len(keep) - 1)
+
+
+def _optimiser(x: Any) -> bool:
+    name = _foreign_name(x)
+    return name is not None and name.split(" ")[0] in OPTIMISERS
+
+
 def _graded(chain: Chain) -> list[Any]:
     """What of a chain is graded: its value, and its first item (a label: ``P^2 = 6``,
     ``\\Delta w_i = \\ldots``) unless that is working (a sum or difference without the asked
     name: ``w_i - \\lambda\\frac{d\\mathcal{L}}{dw_i} = \\ldots = 0.98 w_i``)."""
     head = chain.items[0]
-    if len(chain.items) > 1 and isinstance(head, sp.Add) and not any(
+    # working: a sum, or a formula with a sum in it (\frac{1}{2}\sum_j (\hat y_j - y_j)^2),
+    # never a name or a multiple or power of one (P^2 = 6, 2q = 1.8 state something)
+    computed = isinstance(head, sp.Basic) and not is_matrix(head) and (
+        isinstance(head, sp.Add) or head.has(sp.Sum, sp.Product) or any(
+            isinstance(a, sp.Add) for a in sp.preorder_traversal(head)))
+    if len(chain.items) > 1 and computed and not any(
             is_asked(s) is not None for s in head.free_symbols):
         return [chain.items[-1]]
     return [head, chain.items[-1]]

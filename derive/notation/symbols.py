@@ -162,6 +162,13 @@ class Context:
             self.objects[asked_name(part)] = asked_marker(part)
             for form in forms:
                 pats.append(_pattern(form, asked_name(part), None))
+        # TeX typesets x_a^b and x^b_a alike: either order of the scripts is the form
+        known = {(p.tokens, p.target) for p in pats}
+        for p in list(pats):
+            swapped = _swap_scripts(p.tokens)
+            if swapped is not None and (swapped, p.target) not in known:
+                known.add((swapped, p.target))
+                pats.append(Pattern(swapped, p.target, p.wildcard))
         # longest first, so D_C wins over D and \hat x_i over x
         pats.sort(key=lambda p: -len(p.tokens))
         self.patterns = pats
@@ -202,6 +209,44 @@ def _pattern(form: str, target: str, wildcard: str | None) -> Pattern:
         raise ValueError(f"symbol {target!r}: cannot read its LaTeX form {form!r}: "
                          f"{exc.message}") from None
     return Pattern(tuple(t.key for t in toks), target, wildcard)
+
+
+def _script_end(keys: tuple, k: int) -> int:
+    """Just past the script whose ``_``/``^`` is at ``keys[k]``: a braced group or one
+    token."""
+    if k + 1 >= len(keys):
+        return len(keys)
+    if keys[k + 1] != ("char", "{"):
+        return k + 2
+    depth = 0
+    for j in range(k + 1, len(keys)):
+        if keys[j] == ("char", "{"):
+            depth += 1
+        elif keys[j] == ("char", "}"):
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return len(keys)
+
+
+def _swap_scripts(keys: tuple) -> tuple | None:
+    """``\\sigma_{\\mathcal B}^2`` as ``\\sigma^2_{\\mathcal B}`` (the last pair of a
+    subscript and a superscript side by side, in the other order), or None."""
+    marks = (("char", "_"), ("char", "^"))
+    k = 0
+    found = None
+    while k < len(keys):
+        if keys[k] in marks:
+            end = _script_end(keys, k)
+            if end < len(keys) and keys[end] in marks and keys[end] != keys[k]:
+                found = (k, end, _script_end(keys, end))
+            k = end
+        else:
+            k += 1
+    if found is None:
+        return None
+    a, b, c = found
+    return keys[:a] + keys[b:c] + keys[a:b] + keys[c:]
 
 
 def _entry_patterns(p: Pattern) -> list[Pattern]:

@@ -45,6 +45,8 @@ PROSE_FUNCTIONS = {
 }
 #: the prefix of the SymPy name of a symbol the question does not declare
 FOREIGN = "foreign:"
+#: minimisers and maximisers: named, never computed (a step of working)
+OPTIMISERS = frozenset({"argmin", "argmax"})
 MULTI_FUNCS = {r"\max": sp.Max, r"\min": sp.Min}
 RELATIONS = {"=": sp.Eq, r"\ne": sp.Ne, "<": sp.Lt, ">": sp.Gt, r"\le": sp.Le, r"\ge": sp.Ge,
              r"\approx": sp.Eq}
