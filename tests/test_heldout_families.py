@@ -72,6 +72,15 @@ VERDICTS = [
      r"\mathrm{dout}_{ac} W_{cb}", "not_equivalent", "shape.inconsistent"),
     ("tum-in2346-ss22/2.3", r"\frac{\partial L}{\partial X_{ab}} = \sum_{c=1}^{M} "
      r"\mathrm{dout}_{ac} W_{bc}", "equivalent", None),
+    # a declared matrix, written with its script first, given by its entries (an equation)
+    ("tum-in2346-ss22/2.4", r"\theta^{(k+1)}_{ab} = \theta^{(k)}_{ab} - \alpha\lambda"
+     r"\theta^{(k)}_{ab} - \alpha\frac{\partial L}{\partial \theta_{ab}}(\theta_k)",
+     "equivalent", None),
+    ("tum-in2346-ss22/2.4", r"\theta^{(k+1)}_{ab} = (1+\alpha\lambda)\theta^{(k)}_{ab} - "
+     r"\alpha\frac{\partial L}{\partial \theta_{ab}}(\theta_k)", "not_equivalent", None),
+    # a list written in square brackets is the list
+    ("tum-in2346-ss22/6.1", r"[\hat{y}_1, \hat{y}_2] = [2, 0]", "equivalent", None),
+    ("tum-in2346-ss22/6.1", r"[\hat y_1, \hat y_2] = [0, 2]", "not_equivalent", None),
 ]
 
 

@@ -884,6 +884,12 @@ def _declared_entry_label(piece: list[Token], name: list[Token], ctx: Context
             return _EntryLabel("", letters, len(name),
                                {x: obj.shape[a] for a, x in enumerate(letters)}, target=obj)
     bracketed = _bracket_subscript(name) if len(name) >= 5 else None
+    if bracketed is None and len(whole) >= 3 and whole[0].kind == "ref" \
+            and whole[0].ref[1] is None and whole[1].text == "_":
+        # \theta^{(k+1)}_{ij}: a declared name, then its entry's indices
+        subs = _index_subscripts(whole)
+        if len(subs) == 1 and subs[0][0] == 1 and subs[0][1] == len(whole):
+            bracketed = ([u for u in name if u.pos < whole[1].pos], subs[0][2])
     if bracketed is None:
         return None
     core, letters = bracketed

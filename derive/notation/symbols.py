@@ -13,7 +13,7 @@ Kinds are a registry (:data:`KINDS`), not an ``if`` chain.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import sympy as sp
 
@@ -165,10 +165,10 @@ class Context:
         # TeX typesets x_a^b and x^b_a alike: either order of the scripts is the form
         known = {(p.tokens, p.target) for p in pats}
         for p in list(pats):
-            swapped = _swap_scripts(p.tokens)
-            if swapped is not None and (swapped, p.target) not in known:
-                known.add((swapped, p.target))
-                pats.append(Pattern(swapped, p.target, p.wildcard))
+            for variant in (_swap_scripts(p.tokens), _bracket_list(p.tokens)):
+                if variant is not None and (variant, p.target) not in known:
+                    known.add((variant, p.target))
+                    pats.append(Pattern(variant, p.target, p.wildcard))
         # longest first, so D_C wins over D and \hat x_i over x
         pats.sort(key=lambda p: -len(p.tokens))
         self.patterns = pats
@@ -209,6 +209,25 @@ def _pattern(form: str, target: str, wildcard: str | None) -> Pattern:
         raise ValueError(f"symbol {target!r}: cannot read its LaTeX form {form!r}: "
                          f"{exc.message}") from None
     return Pattern(tuple(t.key for t in toks), target, wildcard)
+
+
+def _bracket_list(keys: tuple) -> tuple | None:
+    """A list form ``(\\hat y_1, \\hat y_2)`` written in square brackets,
+    ``[\\hat y_1, \\hat y_2]`` (the same list), or None."""
+    if len(keys) < 5 or keys[0] != ("char", "(") or keys[-1] != ("char", ")"):
+        return None
+    depth = 0
+    comma = False
+    for k, key in enumerate(keys):
+        if key in (("char", "("), ("char", "["), ("char", "{")):
+            depth += 1
+        elif key in (("char", ")"), ("char", "]"), ("char", "}")):
+            depth -= 1
+            if depth == 0 and k != len(keys) - 1:
+                return None   # (a)(b): not one list
+        elif key == ("char", ",") and depth == 1:
+            comma = True
+    return (("char", "["),) + keys[1:-1] + (("char", "]"),) if comma else None
 
 
 def _script_end(keys: tuple, k: int) -> int:
@@ -272,14 +291,11 @@ def substitute_aliases(tokens: list[Token], patterns: list[Pattern],
     A ``ref`` token's ``ref`` is ``(name, index_tokens)``, or ``("=", value)``
     for a local definition made with ``where``.
     """
-    # the answer's own definitions first: among patterns of one length they win (the sort
-    # is stable), so an answer may define a name the question derives (D = diag(...))
-    table: list[tuple[Pattern, Any]] = list(extra) + [(p, None) for p in patterns]
-    table.sort(key=lambda pv: -len(pv[0].tokens))
+    index = _first_token_index(patterns, extra)
     out: list[Token] = []
     i = 0
     while i < len(tokens):
-        for pat, value in table:
+        for pat, value in index.get(tokens[i].key, ()):
             m = _match(tokens, i, pat)
             if m is not None:
                 end, idx = m
@@ -296,6 +312,49 @@ def substitute_aliases(tokens: list[Token], patterns: list[Pattern],
             out.append(tokens[i])
             i += 1
     return out
+
+
+_INDEXES: dict[int, tuple[list[Pattern], dict[Any, list[tuple[Pattern, Any]]]]] = {}
+
+
+class _EveryPattern(dict):
+    """An index that answers every key with the whole table (see _first_token_index)."""
+
+    def __init__(self, table: list[tuple[Pattern, Any]]):
+        super().__init__()
+        self.table = table
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self.table
+
+
+def _first_token_index(patterns: list[Pattern], extra: Sequence[tuple[Pattern, Any]]
+                       ) -> dict[Any, list[tuple[Pattern, Any]]]:
+    """The patterns that can start at a token, by the token's key, longest first.
+
+    Every pattern starts with a literal token (a name; the index wildcard comes after
+    it), so only the patterns under ``tokens[i].key`` can match at ``i``: the same matches
+    as trying the whole table, without trying it. The answer's own definitions
+    (``extra``) come first: among patterns of one length they win (the sort is stable),
+    so an answer may define a name the question derives (D = diag(...)). The index of a
+    question's patterns alone is built once (per list)."""
+    if not extra:
+        hit = _INDEXES.get(id(patterns))
+        if hit is not None and hit[0] is patterns:
+            return hit[1]
+    table: list[tuple[Pattern, Any]] = list(extra) + [(p, None) for p in patterns]
+    table.sort(key=lambda pv: -len(pv[0].tokens))
+    index: dict[Any, list[tuple[Pattern, Any]]] = {}
+    if any(not pv[0].tokens or pv[0].tokens[0] == ("char", pv[0].wildcard) for pv in table):
+        index = _EveryPattern(table)  # a pattern that may start anywhere: try them all
+    else:
+        for pv in table:
+            index.setdefault(pv[0].tokens[0], []).append(pv)
+    if not extra:
+        if len(_INDEXES) > 4096:
+            _INDEXES.clear()
+        _INDEXES[id(patterns)] = (patterns, index)  # holding the list: its id stays its own
+    return index
 
 
 def _partial_group(tokens: list[Token], i: int, end: int) -> int | None:
