@@ -231,3 +231,42 @@ def test_derivative_operator():
     assert value(r"\frac{\partial}{\partial x} w").shape == (n, 1)  # a gradient, in a vector
     with pytest.raises(AnswerError):
         value(r"\frac{\partial}{\partial 2} w")  # not a variable
+
+
+def test_alias_index_matches_trying_every_pattern():
+    """substitute_aliases tries at each token only the patterns that start with it: the
+    same result as trying the whole table, for every form the bank declares."""
+    from derive.bank.loader import load_bank
+    from derive.notation import symbols
+    from derive.notation.lexer import lex
+
+    class Every(dict):
+        def __init__(self, table):
+            super().__init__()
+            self.table = table
+
+        def get(self, key, default=None):
+            return self.table
+
+    def every(patterns, extra):
+        table = list(extra) + [(p, None) for p in patterns]
+        table.sort(key=lambda pv: -len(pv[0].tokens))
+        return Every(table)
+
+    bank = load_bank()
+    for q in list(bank.questions.values()):
+        texts = [q.reference] + [f.latex for f in q.accept + q.reject]
+        for text in texts:
+            try:
+                toks = lex(text)
+            except Exception:  # noqa: BLE001 - a deliberately unreadable form
+                continue
+            fast = symbols.substitute_aliases(toks, q.context.patterns)
+            saved = symbols._first_token_index
+            symbols._first_token_index = every
+            try:
+                slow = symbols.substitute_aliases(toks, q.context.patterns)
+            finally:
+                symbols._first_token_index = saved
+            assert [(t.kind, t.text, t.ref) for t in fast] == \
+                [(t.kind, t.text, t.ref) for t in slow], (q.id, text)
