@@ -75,7 +75,8 @@ class Budget:
 
 
 def _send(stream: BinaryIO, obj: Any) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    from .wire import dumps  # SymPy nodes travel without being evaluated again
+    data = dumps(obj)
     stream.write(_HEADER.pack(len(data)) + data)
     stream.flush()
 
