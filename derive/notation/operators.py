@@ -318,7 +318,8 @@ class Operators:
             if upper is None:
                 raise self.error(f"cannot tell the range of {name}: give bounds, "
                                  f"as \\{what}_{{{name}=1}}^n", t)
-        fault = shapes.index_fault(body, index, upper) if lower == 1 else None
+        fault = shapes.index_fault(body, index, upper, self.ctx.dim_objects()) \
+            if lower == 1 else None
         if fault is not None:
             raise self.error(fault, t, "shape.inconsistent")
         if upper.is_number and upper - lower > MAX_SUM_TERMS:

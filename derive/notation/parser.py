@@ -648,7 +648,7 @@ class _EntryLabel:
             if size is None:
                 raise AnswerError("shape.invalid", f"cannot tell the range of the index {v}: "
                                   f"write the answer as a matrix", piece[0].pos)
-            fault = index_fault(value, symbols[v], size)
+            fault = index_fault(value, symbols[v], size, ctx.dim_objects())
             if fault is not None:
                 raise AnswerError("shape.inconsistent", f"{fault} (position {piece[0].pos})",
                                   piece[0].pos)

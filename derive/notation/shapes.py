@@ -279,18 +279,19 @@ def gradient(expr: Any, var: Any) -> Any:
     return sp.diff(expr, var)
 
 
-def index_fault(value: Any, index: Any, size: Any) -> str | None:
+def index_fault(value: Any, index: Any, size: Any, dims: Any) -> str | None:
     """Where an index that runs from 1 to the dim ``size`` indexes an axis of another dim
     (``\\sum_{m=1}^{M} W_{md}`` with W of D rows): the sentence that says so, else None.
-    Distinct dims are independent sizes, as in a sum of a D-vector and an M-vector."""
-    if not (isinstance(size, sp.Symbol) and size.is_integer) or not isinstance(value, sp.Basic):
+    Distinct dims (``dims``: the question's) are independent sizes, as in a sum of a
+    D-vector and an M-vector; a bound like ``\\sum_{j=1}^{i}`` is not a dim."""
+    if size not in dims or not isinstance(value, sp.Basic):
         return None
     for el in value.atoms(MatrixElement):
         for axis in (0, 1):
             dim = el.parent.shape[axis]
             e = el.args[1 + axis]
             if index in e.free_symbols and sp.expand(e - index) == -1 \
-                    and isinstance(dim, sp.Symbol) and dim != size and dim.is_integer:
+                    and dim in dims and dim != size:
                 where = "rows" if axis == 0 else "columns"
                 return (f"the index {index} runs to {size}, but it indexes the {where} of "
                         f"{el.parent}, which has {dim}")

@@ -184,6 +184,10 @@ class Context:
     def dims(self) -> list[SymbolSpec]:
         return [s for s in self.specs if s.kind == "dim"]
 
+    def dim_objects(self) -> frozenset:
+        """The dims as SymPy symbols (the sizes the question declares)."""
+        return frozenset(self.objects[s.name] for s in self.dims)
+
     def spec_of(self, name: str) -> SymbolSpec | None:
         return self.by_name.get(name)
 
