@@ -30,7 +30,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from ..errors import AnswerError
 from . import shapes
 from .answer import Chain
-from .lexer import ACCENTS, Token, lex
+from .lexer import ACCENTS, Token, lex, lex_form
 from .operators import Operators
 from .shapes import ShapeFault, is_matrix, scalarise, shape_text
 from .symbols import Context, SymbolSpec, is_asked, substitute_aliases
@@ -562,7 +562,7 @@ class Parser(Operators):
             return None
         order = len(script)
         power = f"^{order}" if order > 1 else ""
-        head = [Token(u.kind, u.text, t.pos) for u in lex(
+        head = [Token(u.kind, u.text, t.pos) for u in lex_form(
             rf"\frac{{\partial{power} {t.text}}}{{\partial {var}{power}}}")]
         toks = substitute_aliases(head + [u for u in args], self.ctx.patterns)
         try:
@@ -581,7 +581,7 @@ class Parser(Operators):
             out: list[list[str]] = []
             for s in self.ctx.specs:
                 for form in s.forms:
-                    toks = lex(form)
+                    toks = lex_form(form)
                     if len(toks) >= 4 and toks[0].key == ("char", name) \
                             and toks[1].text == "(" and toks[-1].text == ")" \
                             and all(u.text == "," for u in toks[3:-1:2]) \

@@ -11,6 +11,8 @@ changes case and never merges letters: ``W`` stays ``W``, ``\\Delta`` stays
 """
 from __future__ import annotations
 
+import functools
+
 import unicodedata
 from dataclasses import dataclass
 
@@ -141,6 +143,18 @@ def lex(text: str | bytes) -> list[Token]:
     raw = _tokenize(text)
     _check_nesting(raw)
     return canonical_derivatives(_normalise(raw, text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _lex_form(form: str) -> tuple[Token, ...]:
+    return tuple(lex(form))
+
+
+def lex_form(form: str) -> list[Token]:
+    """:func:`lex` of a bank's form (a declared spelling, an asked label): the same text is
+    lexed for every answer read, so its tokens (immutable) are kept. Never for an answer's
+    text."""
+    return list(_lex_form(form))
 
 
 def _check_text(text: str | bytes) -> str:

@@ -12,7 +12,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..errors import AnswerError
 from . import shapes
-from .lexer import Token, lex
+from .lexer import Token, lex_form
 from .shapes import is_matrix
 from .symbols import substitute_aliases
 from .tables import FOREIGN, MAX_SUM_TERMS, RELATIONS
@@ -86,7 +86,7 @@ class Operators:
             out = []
             spec = self.ctx.spec_of(name)
             for form in spec.forms if spec is not None else ():
-                toks = lex(form)
+                toks = lex_form(form)
                 k = _open_of_last(toks)
                 if k is None or not any(u.text == "," for u in toks[k:]):
                     continue
@@ -104,7 +104,7 @@ class Operators:
         """The variable a declared gradient is taken in (``\\nabla_{\\mathbf w} J``: w)."""
         spec = self.ctx.spec_of(name)
         for form in spec.forms if spec is not None else ():
-            toks = lex(form)
+            toks = lex_form(form)
             for k in range(len(toks) - 1):
                 if toks[k].text == r"\partial" and k + 1 < len(toks) and k > 2 \
                         and toks[k - 1].text == "{":
@@ -123,7 +123,7 @@ class Operators:
             points = []
             spec = self.ctx.spec_of(name)
             for form in spec.forms if spec is not None else ():
-                toks = lex(form)
+                toks = lex_form(form)
                 if len(toks) >= 3 and toks[-1].text == ")":
                     depth, k = 0, len(toks) - 1
                     for k in range(len(toks) - 1, -1, -1):

@@ -19,7 +19,7 @@ import sympy as sp
 from ..errors import AnswerError
 from .answer import Chain, Local, ParsedAnswer  # noqa: F401  (Chain: re-exported)
 from .grammar import Parser
-from .lexer import ACCENTS, ASSIGN, Token, lex
+from .lexer import ACCENTS, ASSIGN, Token, lex, lex_form
 from .shapes import free_dims, index_fault, is_matrix, settle
 from .symbols import Context, Pattern, asked_marker, asked_name, is_asked, substitute_aliases
 from .tables import FOREIGN, OPTIMISERS, PROSE_FUNCTIONS
@@ -739,7 +739,7 @@ def _asked_entry(ctx: Context) -> _Whole | None:
         part, forms = next(iter(ctx.asked.items()))
         keys = set()
         for form in forms:
-            toks = lex(form)
+            toks = lex_form(form)
             for k in range(len(toks) - 1):
                 spec = ctx.spec_of(toks[k + 1].text) if toks[k].text == "_" else None
                 if spec is not None and spec.kind == "index" and spec.of:
@@ -969,7 +969,7 @@ def _drop_common_label(piece: list[Token], ctx: Context) -> list[Token]:
         return piece
     keys = tuple(t.key for t in name)
     for part in parts:
-        if not any(_starts_with(lex(form), keys) for form in ctx.asked[part]):
+        if not any(_starts_with(lex_form(form), keys) for form in ctx.asked[part]):
             return piece
     return piece[len(name) + 1:]
 
@@ -982,7 +982,7 @@ def _axis_names(ctx: Context) -> list[str] | None:
     """A shape asked as ``(H, W, C)``: the names of its axes, in order."""
     forms = ctx.asked.get("") if len(ctx.asked) == 1 else None
     for form in forms or ():
-        toks = lex(form)
+        toks = lex_form(form)
         names = [t.text for t in toks[1:-1:2]]
         if (len(toks) >= 5 and toks[0].text == "(" and toks[-1].text == ")"
                 and all(t.text == "," for t in toks[2:-1:2])
@@ -1070,7 +1070,7 @@ def _variant(name: str, ctx: Context) -> bool:
                                                       for f in fs]
     for form in forms:
         try:
-            toks = lex(form)
+            toks = lex_form(form)
         except AnswerError:
             continue
         if toks and toks[0].text == base and len(toks) > 1:

@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 import sympy as sp
 
 from ..errors import AnswerError
-from ..notation.lexer import GREEK, Token, lex
+from ..notation.lexer import GREEK, Token, lex_form
 
 DOMAINS = ("real", "positive", "nonnegative", "nonzero", "negative", "unit", "probability",
            "interval", "integer",
@@ -208,7 +208,7 @@ def is_asked(expr: Any) -> str | None:
 
 def _pattern(form: str, target: str, wildcard: str | None) -> Pattern:
     try:
-        toks = lex(form)
+        toks = lex_form(form)
     except AnswerError as exc:
         raise ValueError(f"symbol {target!r}: cannot read its LaTeX form {form!r}: "
                          f"{exc.message}") from None
