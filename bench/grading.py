@@ -14,7 +14,9 @@
    file, wall time; Math-Verify: ``verify(parse(gold), parse(answer))`` line by line (the
    gold parsed once per question, untimed), on a seeded uniform sample of ``--mv-lines``
    lines of the same file (its rate per line does not depend on which lines: a uniform
-   sample estimates it; all lines take it about 20 minutes). Ratio: answers/s.
+   sample estimates it; all lines take it about 20 minutes), half of it just before
+   derive's run and half just after, so that a drift of the machine's load moves both
+   alike. Ratio: answers/s.
    Then the same file with ``--jobs 1``: the verdicts (status, reason, misconception) must
    be the same as with ``--jobs N``, line for line.
 2. **Distinct answers.** Every distinct (question, answer) of the corpus and the bank's
@@ -227,17 +229,24 @@ def run_all(a, bank, lines, tmp: Path, result: dict, mv, students: int, mv_lines
           f"line (one process)", flush=True)
     if a.driver_only:
         return
-    summary, t_derive = grade_file(str(src), bank, a.jobs, str(tmp / "jobs.jsonl"))
-    print(f"derive grade --jobs {a.jobs}: {t_derive:.1f} s, {summary.distinct} answers "
-          f"checked; {summary.text()}", flush=True)
     rng = random.Random(1)
     sample = sorted(rng.sample(range(1, len(lines) + 1), min(mv_lines, len(lines))))
     mv_acc, mv_t = {}, []
-    for n in sample:
-        ln = lines[n - 1]
-        ok, dt = mv.run(ln["question"], ln["answer"])
-        mv_acc[n] = ok
-        mv_t.append(dt)
+
+    def math_verify(part: list[int]) -> None:
+        for n in part:
+            ln = lines[n - 1]
+            ok, dt = mv.run(ln["question"], ln["answer"])
+            mv_acc[n] = ok
+            mv_t.append(dt)
+
+    # Math-Verify's sample in two halves, one before and one after derive's run, so that
+    # a change of the machine's load during the run moves both rates alike
+    math_verify(sample[0::2])
+    summary, t_derive = grade_file(str(src), bank, a.jobs, str(tmp / "jobs.jsonl"))
+    print(f"derive grade --jobs {a.jobs}: {t_derive:.1f} s, {summary.distinct} answers "
+          f"checked; {summary.text()}", flush=True)
+    math_verify(sample[1::2])
     mv_rate = len(mv_t) / sum(mv_t)
     d_rate = len(lines) / t_derive
     v_jobs = verdicts(str(tmp / "jobs.jsonl"))

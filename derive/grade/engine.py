@@ -248,7 +248,11 @@ class PoolBackend:
         self.settings = settings
         self.ctx = mp.get_context("spawn")
         self.capacity = jobs
-        self.lookahead = 4 * jobs
+        # every batch is handed over at once, so that an idle process can be given one of
+        # the questions it has set up from anywhere in the run, not only from the next few
+        # batches: each question's set-up (about a quarter of a second a process) is then
+        # paid by one process, and the processes share the questions out between them
+        self.lookahead = 1 << 30
         self.workers: list[list[Any]] = [self._start() for _ in range(jobs)]  # [proc, conn, task]
         self.seen: list[set[str]] = [set() for _ in range(jobs)]
         self._queue: list[tuple[int, list[Item]]] = []
@@ -266,7 +270,8 @@ class PoolBackend:
 
     def _pick(self, k: int) -> int:
         """The index in the queue of the batch for worker ``k``: one of its questions, else
-        one no other worker has, else the first."""
+        one no other worker has, else the first (when every question left is another
+        process's, the idle one helps with it)."""
         qs = [task[1][0].question for task in self._queue]
         owned = set().union(*(s for j, s in enumerate(self.seen) if j != k))
         for pref in (lambda q: q in self.seen[k], lambda q: q not in owned):
