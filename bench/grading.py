@@ -112,11 +112,20 @@ class MathVerify:
         return ok, C.now() - t
 
 
+PROOF_TIMEOUT: float | None = None   # --proof-timeout (None: derive grade's default)
+
+
+def settings_for(bank):
+    from derive.grade.work import Settings
+    if PROOF_TIMEOUT is None:
+        return Settings(bank.dirs)
+    return Settings(bank.dirs, proof_timeout=PROOF_TIMEOUT)
+
+
 def grade_file(path: str, bank, jobs: int, out: str, ray: str | None = None):
     from derive.grade.engine import Run
-    from derive.grade.work import Settings
     t = C.now()
-    summary = Run(path, bank, Settings(bank.dirs), output=out, jobs=jobs, ray=ray).execute()
+    summary = Run(path, bank, settings_for(bank), output=out, jobs=jobs, ray=ray).execute()
     return summary, C.now() - t
 
 
@@ -125,6 +134,21 @@ def verdicts(path: str) -> dict[int, tuple]:
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         d = json.loads(line)
         out[d["input_line"]] = (d.get("status"), d.get("reason"), d.get("misconception"))
+    return out
+
+
+def proof_times(spent: list, budget: float) -> dict:
+    """The symbolic steps run in the distinct-answers pass (proofs, equation solving, exact
+    arithmetic): how many ran out of their budget, and the computation time of those that
+    finished, to choose the budget by (docs/grading.md)."""
+    done = sorted(cpu for _name, cpu, overran in spent if not overran)
+    out = {"budget_s": budget, "run": len(spent), "out_of_time": len(spent) - len(done),
+           "finished": len(done)}
+    if done:
+        out.update({f"cpu_p{q}_s": C.percentile(done, q) for q in (50, 90, 99)})
+        out["cpu_max_s"] = done[-1]
+        out["finished_within_s"] = {str(b): sum(c <= b for c in done)
+                                    for b in (0.1, 0.2, 0.3, 0.4, 0.5, 1.0) if b <= budget}
     return out
 
 
@@ -196,15 +220,21 @@ def main() -> None:
     p.add_argument("--mv-lines", type=int, default=None)
     p.add_argument("--distinct", type=int, default=None, help="cap the distinct answers")
     p.add_argument("--ray", action="store_true", help="also measure a local Ray")
+    p.add_argument("--proof-timeout", type=float, default=None,
+                   help="derive's proof budget in seconds of computation (default: derive "
+                   "grade's)")
     p.add_argument("--driver-only", action="store_true",
                    help="only time the driver's reading and deduplication of the class file")
     a = p.parse_args()
+    global PROOF_TIMEOUT
+    PROOF_TIMEOUT = a.proof_timeout
     import derive
     bank = derive.load_bank()
     students = a.students or (20 if a.quick else 300)
     mv_lines = a.mv_lines or (200 if a.quick else 2000)
     result: dict = {"quick": a.quick, "machine": C.machine(), "students": students,
-                    "questions": len(bank.questions), "jobs": a.jobs}
+                    "questions": len(bank.questions), "jobs": a.jobs,
+                    "proof_timeout": settings_for(bank).proof_timeout}
     mv = MathVerify(bank)
     mv.run(next(iter(bank.questions)), "x")  # warm-up: its regexes and parser, untimed
 
@@ -280,7 +310,7 @@ def run_all(a, bank, lines, tmp: Path, result: dict, mv, students: int, mv_lines
         "jobs_vs_serial": same, "counts": dict(summary.counts)}
 
     # --- 2. distinct answers, one at a time --------------------------------------------
-    settings = Settings(bank.dirs)
+    settings = settings_for(bank)
     st = state(settings)
     for q in bank.questions.values():       # a run's per-question set-up, untimed
         grade_items(settings, [Item(0, q.id, q.reference)])
@@ -306,6 +336,10 @@ def run_all(a, bank, lines, tmp: Path, result: dict, mv, students: int, mv_lines
               len(m_t) / sum(m_t)]],
             title="distinct answers, one at a time")
     print(f"ratios derive / Math-Verify: median {dm / mm:.2f}, p99 {dp / mp:.2f}")
+    pt = proof_times(st.worker.spent, settings.proof_timeout)
+    print(f"symbolic steps (budget {pt['budget_s']:g} s of computation): {pt['run']} run, "
+          f"{pt['out_of_time']} out of time; finished within "
+          + ", ".join(f"{b} s: {n}" for b, n in pt.get("finished_within_s", {}).items()))
     slow.sort(reverse=True)
     print("slowest derive answers: " + "; ".join(f"{s[0]:.2f} s {s[1]} {s[2]}" for s in slow[:5]))
     result["distinct"] = {
@@ -313,6 +347,7 @@ def run_all(a, bank, lines, tmp: Path, result: dict, mv, students: int, mv_lines
         "math_verify_median_ms": 1000 * mm, "math_verify_p99_ms": 1000 * mp,
         "median_ratio": dm / mm, "p99_ratio": dp / mp,
         "proof_memo": {"hits": st.worker.hits, "misses": st.worker.misses},
+        "proofs": proof_times(st.worker.spent, settings.proof_timeout),
         "slowest": [[s[0], s[1], s[2], s[3]] for s in slow[:20]]}
 
     # --- 3. cold start -------------------------------------------------------------------

@@ -132,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--device", default=None)
     g.add_argument("--timeout", type=float, default=None,
                    help="seconds of computation allowed for an answer's symbolic proofs "
-                   "(default 0.5 when grading)")
+                   "(default 0.3 when grading)")
     g.set_defaults(run=_grade)
 
     gs = sub.add_parser("gradescope", help="run as a Gradescope autograder (docs/grading.md)")

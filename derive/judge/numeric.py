@@ -338,6 +338,9 @@ def _size_at(e: Any, ctx: Context, dims: dict[str, int], env: Env, limit: int) -
     e = sp.sympify(e)
     if e.is_Integer:
         return float(min(abs(int(e)), 2 ** 62)) * (1 if e >= 0 else -1)
+    known = env.get(e) if e.is_Symbol else None
+    if isinstance(known, float):  # a dim, or a sum's index at its far end: its value
+        return known
     if e.has(sp.Sum):
         _work(e, ctx, dims, env, limit)  # a limit that is itself a sum: bounded first
     try:
