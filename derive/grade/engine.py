@@ -250,7 +250,7 @@ class PoolBackend:
         self.capacity = jobs
         # every batch is handed over at once, so that an idle process can be given one of
         # the questions it has set up from anywhere in the run, not only from the next few
-        # batches: each question's set-up (about a quarter of a second a process) is then
+        # batches: each question's set-up (up to a second and a half a process) is then
         # paid by one process, and the processes share the questions out between them
         self.lookahead = 1 << 30
         self.workers: list[list[Any]] = [self._start() for _ in range(jobs)]  # [proc, conn, task]
