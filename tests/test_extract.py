@@ -29,8 +29,6 @@ CASES = [
     (r"\boxed {  3 }", "3"),
     # the last box wins; the working before it is ignored
     (r"First $\boxed{1}$, then, correcting myself, $\boxed{2}$.", "2"),
-    # an unclosed box at the end (a cut-off response) is skipped
-    (r"We get $\boxed{7}$. Double-check: \boxed{8", "7"),
     # a "final answer" sentence after a box is the final answer
     (r"First, $\boxed{r = Wx - y}$ is the residual." "\n\nThe final answer is $2W^\\top r$.",
      r"2W^\top r"),
@@ -64,6 +62,13 @@ def test_extract(response, expected):
 @pytest.mark.parametrize("response", [
     "", "no mathematics here at all", "The answer is the gradient of the loss.",
     r"\boxed{}", r"\boxed{", "$$", "Answer:", None, 42,
+    # a response cut off inside its final answer has none: never an earlier piece of the
+    # working (an unclosed box at the end, or mathematics that never closes)
+    r"We get $\boxed{7}$. Double-check: \boxed{8",
+    "Using $f_i = n x_i / S$ we obtain\n\n$$\\boxed{\\frac{n}{\\left(S\\right)",
+    "With $y_1 = 1$:\n\n$\\text{MSE} = \\frac{1}{2}\\big(",
+    "So $a = 1$ and \\[ b = ", "So $a = 1$ and \\( b",
+    "So $a = 1$, hence\n\\begin{align} b &= 2",
 ])
 def test_nothing_to_extract(response):
     assert extract_answer(response) is None

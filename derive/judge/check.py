@@ -27,7 +27,7 @@ from ..bank.loader import Bank, Form, Question, load_bank
 from ..errors import AnswerError, BankError, DeriveError
 from ..notation.answer import ASKED_IN_VALUE, Chain, ParsedAnswer, one_part, single_value
 from ..notation.answer import values as chain_values
-from ..notation.extract import extract_answer, option_letter
+from ..notation.extract import extract_answer, option_letter, working_definitions
 from ..notation.shapes import is_matrix
 from ..notation.symbols import is_asked
 from ..notation.parser import parse_answer
@@ -113,8 +113,20 @@ def check_response(q: Question, response: str | bytes, opts: Options) -> Verdict
     if latex is None:
         return Verdict(q.id, Status.INVALID, "input.no_answer",
                        "no final answer found in the response: no \\boxed{...}, no 'final "
-                       "answer is ...' or 'Answer: ...' sentence, and no mathematics")
-    return dataclasses.replace(check_question(q, latex, opts), extracted=latex)
+                       "answer is ...' or 'Answer: ...' sentence, and no mathematics; or the "
+                       "response stops inside its mathematics (cut off before its answer "
+                       "closes)")
+    verdict = check_question(q, latex, opts)
+    defs = working_definitions(response, latex) if verdict.reason == "symbol.foreign" else []
+    if defs:
+        # a name the answer uses, defined in the working ("Let $S = \sum_k x_k$"): the
+        # answer with those definitions as trailing parts, which the parser substitutes
+        # where the name is not the question's own
+        with_defs = latex + "".join(",\\quad " + d for d in defs)
+        defined = check_question(q, with_defs, opts)
+        if defined.status is not Status.INVALID:
+            verdict, latex = defined, with_defs
+    return dataclasses.replace(verdict, extracted=latex)
 
 
 def check_question(q: Question, answer: str | bytes, opts: Options) -> Verdict:

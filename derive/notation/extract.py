@@ -71,6 +71,8 @@ def extract_answer(text: str | bytes, *, options: bool = True) -> str | None:
         text = text[-MAX_RESPONSE:]
     closing = _match_braces(text)
     maths = _math_spans(text)
+    if _cut_off(text, closing, maths):
+        return None
     box = _last_box(text, closing)
     sentence = _last_sentence(text, maths)
     if sentence is not None and not options and option_letter(_clean(sentence[1])):
@@ -81,11 +83,85 @@ def extract_answer(text: str | bytes, *, options: bool = True) -> str | None:
         return _clean(sentence[1])
     if box is not None:
         return _clean(box[1])
+    conclusion = _closing_statement(text, maths)
+    if conclusion is not None:
+        return _clean(conclusion.body)
     for display in (True, False):
         found = [m for m in maths if m.display == display and m.body.strip()]
         if found:
             return _clean(found[-1].body)
     return None
+
+
+#: prose that opens a remark on what was displayed, not a conclusion ("where $S = ...$")
+_REMARK = re.compile(r"\b(?:where|with|here|for|if|when|since|because|and)\b", re.IGNORECASE)
+
+
+def _closing_statement(text: str, maths: list[_Math]) -> _Math | None:
+    """``... \\end{align}\nTaking the non-negative root, $D_E = \\sqrt{2 - 2D_C}$.``: an
+    inline equation that ends the response, in a sentence of its own after the last
+    display, is its conclusion (the display was working). Not a remark on the display
+    ("where $S = \\sum_i x_i$"), and not a bare name or value ("for $n$")."""
+    if not maths or maths[-1].display or "=" not in maths[-1].body:
+        return None
+    last = maths[-1]
+    if text[last.end:].strip(" \t\n.!") != "":
+        return None
+    shown = [m for m in maths if m.display and m.body.strip()]
+    if not shown:
+        return None
+    between = text[shown[-1].end:last.start]
+    if any(m.start >= shown[-1].end for m in maths[:-1]):
+        return None          # other inline mathematics after the display: a remark's
+    new_sentence = shown[-1].body.rstrip().endswith(".") or "\n" in between \
+        or re.match(r"\s*[.!]", between) is not None
+    if not new_sentence or _REMARK.search(between):
+        return None
+    return last
+
+
+#: ``S = \\sum_k x_k``, ``r_i = (Wx - y)_i``: a name (a letter or a Greek letter, with a
+#: subscript) defined as a value; one ``=`` only (``a = b = c`` is working, not a definition)
+_DEFINED_NAME = re.compile(r"\s*((?:\\[A-Za-z]+|[A-Za-z])(?:_(?:\{[^{}=]{1,20}\}|[A-Za-z0-9]))?)"
+                           r"\s*")
+
+
+def _definition(body: str) -> tuple[str, str] | None:
+    """``NAME = value`` with one ``=`` outside braces (``S = \\sum_{k=1}^n x_k``)."""
+    depth, eqs = 0, []
+    for k, c in enumerate(body):
+        depth += (c == "{") - (c == "}")
+        if c == "=" and depth == 0:
+            eqs.append(k)
+    if len(eqs) != 1:
+        return None
+    name = _DEFINED_NAME.fullmatch(body[:eqs[0]])
+    value = body[eqs[0] + 1:].strip().rstrip(".,;").strip()
+    if name is None or not value or "\\boxed" in value:
+        return None
+    return name.group(1), value
+
+
+def working_definitions(text: str, answer: str) -> list[str]:
+    """Definitions the response makes in its working that its final answer uses: ``Let $S
+    = \\sum_k x_k$ ... $$\\boxed{\\frac{n}{S^2}(\\ldots)}$$`` gives ``["S = \\sum_k
+    x_k"]``. Each is a whole piece of mathematics ``NAME = value`` before the answer, whose
+    name the answer uses; a name defined twice keeps its last definition. Whether a name is
+    the question's own (and so not the response's to define) is the parser's to say."""
+    if not isinstance(text, str) or not answer:
+        return []
+    found: dict[str, str] = {}
+    for m in _math_spans(text):
+        body = m.body.strip()
+        if answer.strip() in body:
+            break    # the answer itself: what comes after it is not working
+        d = _definition(body)
+        if d is None:
+            continue
+        name, value = d
+        if re.search(r"(?<![A-Za-z\\])" + re.escape(name) + r"(?![A-Za-z])", answer):
+            found[name] = f"{name} = {value}"
+    return list(found.values())
 
 
 # --- braces and boxes ------------------------------------------------------------------
@@ -129,6 +205,41 @@ def _last_box(text: str, closing: dict[int, int]) -> tuple[int, str] | None:
                     best = (at, text[j + 1:closing[j]])
                 break  # the last one of this command that closes and holds something
     return best
+
+
+def _cut_off(text: str, closing: dict[int, int], maths: list[_Math]) -> bool:
+    """The response stops in the middle of its mathematics: inside a ``$``, ``$$``,
+    ``\\[``, ``\\(`` or display environment that never closes, or inside the braces of its
+    last ``\\boxed{``/``\\fbox{``. Its final answer was cut off, and an earlier, complete
+    piece of the working is not the answer: there is none."""
+    if _open_math(text, maths[-1].end if maths else 0):
+        return True
+    last = max(text.rfind(cmd) for cmd in _BOX_COMMANDS)
+    if last < 0:
+        return False
+    j = text.find("{", last)
+    if j < 0 or text[last:j].strip() not in _BOX_COMMANDS:
+        return False
+    return j not in closing
+
+
+def _open_math(text: str, start: int) -> bool:
+    """After ``start`` (the end of the last closed mathematics), a math delimiter opens
+    and is never closed."""
+    tail = text[start:]
+    i = 0
+    while i < len(tail):
+        c = tail[i]
+        if c == "\\":
+            if tail[i + 1:i + 2] in ("[", "(") or tail.startswith("\\begin{", i) and \
+                    tail[i + 7:tail.find("}", i + 7, i + 40)] in _DISPLAY_ENVS:
+                return True
+            i += 2
+            continue
+        if c == "$":
+            return True
+        i += 1
+    return False
 
 
 # --- mathematics -----------------------------------------------------------------------
