@@ -104,9 +104,10 @@ VERDICTS = [
     ("ucb-cs182-sp22/2", r"\mathbf{A}^\top\mathbf{M}\mathbf{w},\ M_{ii} = "
      r"\mathbb{1}[(\mathbf{A}\mathbf{x})_i<0],\ M_{ij} = 0 \text{ for } i \ne j",
      "not_equivalent", "misconception.match"),
-    # without the off-diagonal entries the matrix is not defined: M stays the student's own
+    # the diagonal entries alone: a diagonal matrix, by convention (changed for the second
+    # held-out corpus; an off-diagonal part that is not 0 is in tests/test_heldout2_families.py)
     ("ucb-cs182-sp22/2", r"\mathbf{A}^\top\mathbf{M}\mathbf{w},\ M_{ii} = "
-     r"\mathbb{1}[(\mathbf{A}\mathbf{x})_i>0]", "not_equivalent", "symbol.foreign"),
+     r"\mathbb{1}[(\mathbf{A}\mathbf{x})_i>0]", "equivalent", None),
     # 4. a heading, a colon, then the parts
     ("stanford-cs230-sp21/5.ii", r"\frac{1}{n}\left(\mathbb{1}[\text{real}] - D\right):\ "
      r"\frac{1}{n}(1-D(X^i)),\ -\frac{1}{n}D(G(Z^i))", "equivalent", None),

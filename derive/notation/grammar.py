@@ -251,6 +251,14 @@ class Parser(Operators):
                 self.next()   # f'(w)\Big|_{w = w_k}: an evaluation bar
                 self.next()
                 base = self.evaluation(base, self.script_tokens(), t)
+            elif (t.kind == "char" and t.text == "'" and isinstance(base, sp.MatrixSymbol)
+                  and base_tok is not None and base_tok.kind == "ref"
+                  and not (self.peek(1) is not None and self.peek(1).text == "=")):
+                # W' of a declared matrix or vector: its transpose (the notation of MATLAB
+                # and of statistics texts); a matrix is no function, so no derivative. Not
+                # w' = ... (a primed name on the left names a new value: not read)
+                self.next()
+                base = scalarise(base.T)
             elif t.kind == "char" and t.text in "'!":
                 raise self.error(f"'{t.text}' is not understood here; write the expression out")
             else:
@@ -312,6 +320,10 @@ class Parser(Operators):
                              toks[0], "shape.inconsistent")
         if texts == ("T",) and (is_matrix(base) or not self.declared_letter("T")):
             return scalarise(base.T) if is_matrix(base) else base
+        if texts == ("*",) and is_asked(base) is not None:
+            # p_2^* where p_2 is asked ("what value should p_2 take"): the starred asked
+            # quantity is the value asked for, the label itself
+            return base
         if texts == ("*",):
             raise self.error("w^* is understood only where the question declares it", toks[0],
                              "parse.undeclared_symbol")
@@ -355,6 +367,10 @@ class Parser(Operators):
         ``(u)_+``: the positive part, max(u, 0) (entrywise for a vector)."""
         if [t.text for t in toks] == ["+"]:
             return self.multi_value(sp.Max, [base, sp.Integer(0)], tok)
+        if is_asked(base) is not None and toks and all(self.parameter(u) for u in toks):
+            # L_{\Delta} where L is asked: the asked quantity as a function of a parameter
+            # the question declares (the loss with margin \Delta), the label itself
+            return base
         if not is_matrix(base):
             raise self.error("a subscript here is not a declared name; declare it or "
                              "write it differently", tok, "parse.undeclared_symbol")
@@ -685,6 +701,14 @@ class Parser(Operators):
         t = self.peek()
         self.i += k
         return Token("cmd", cmd, t.pos)
+
+    def parameter(self, t: Token) -> bool:
+        """A declared scalar or constant written alone (``\\Delta``, ``\\lambda``): not an
+        index, a dim or a number."""
+        if t.kind != "ref" or t.ref is None or t.ref[1] is not None:
+            return False
+        spec = self.ctx.spec_of(t.ref[0])
+        return spec is not None and spec.kind in ("scalar", "constant")
 
     def ref(self, t: Token) -> Any:
         name, payload = t.ref
@@ -1118,7 +1142,7 @@ class Parser(Operators):
 
     def environment(self, t: Token) -> Any:
         env = "".join(x.text for x in self.script_tokens())
-        if env == "cases":
+        if env in CASES_ENVIRONMENTS:
             pieces = []
             while True:
                 if self.at(r"\end", "cmd"):
@@ -1289,6 +1313,10 @@ def _unsupported(what: str):
 
 
 #: conditions in words that hold everywhere ("for every i")
+#: environments that are cases: amsmath's, and mathtools' display-style (dcases), right-
+#: brace (rcases, drcases) and text-condition (cases*) variants: the same values and conditions
+CASES_ENVIRONMENTS = frozenset({"cases", "cases*", "dcases", "dcases*", "rcases", "rcases*",
+                                "drcases"})
 ALWAYS = frozenset({"for every", "for all", "for each", "for any", "always", "in all cases"})
 
 #: commands that may continue a function's argument written without brackets

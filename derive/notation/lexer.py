@@ -322,6 +322,12 @@ def _normalise(tokens: list[Token], source: str = "") -> list[Token]:
                 out.append(Token("word", "so", t.pos))
                 i += 1
                 continue
+            if name == "\\\\":
+                skip = _row_spacing(tokens, i + 1)
+                if skip:   # \\[4pt], \\*: the spacing of a row break, presentation only
+                    out.append(t)
+                    i += 1 + skip
+                    continue
             if name == r"\left" and i + 1 < len(tokens) and tokens[i + 1].text == "." \
                     and _closes_with_bar(tokens, i):
                 out.append(Token("cmd", r"\evalopen", t.pos))   # \left. X \right|_{v=a}
@@ -434,6 +440,29 @@ def _normalise(tokens: list[Token], source: str = "") -> list[Token]:
             out.append(t)
             i += 1
     return _collapse_singleton_groups(out)
+
+
+#: TeX's units of length: ``\\\\[4pt]``, ``\\\\[1ex]``
+LENGTH_UNITS = ("pt", "em", "ex", "mm", "cm", "in", "bp", "pc", "dd", "cc", "sp", "mu")
+
+
+def _row_spacing(tokens: list[Token], i: int) -> int:
+    """After a row break ``\\\\``: how many tokens its spacing takes, ``*`` and
+    ``[<length>]`` (``[4pt]``, ``[-1.5ex]``, ``[0.5em]``), or 0. A bracket that holds
+    anything but a length is not spacing (``\\\\ [k = y]`` starts the next row)."""
+    k = i
+    if k < len(tokens) and tokens[k].text == "*":
+        k += 1
+    if k < len(tokens) and tokens[k].text == "[":
+        close = next((j for j in range(k + 1, min(k + 8, len(tokens)))
+                      if tokens[j].text == "]"), None)
+        if close is not None:
+            inside = "".join(u.text for u in tokens[k + 1:close]).replace(" ", "")
+            unit = next((u for u in LENGTH_UNITS if inside.endswith(u)), None)
+            number = inside[:-len(unit)] if unit else ""
+            if unit and number.lstrip("-+").replace(".", "", 1).isdigit():
+                k = close + 1
+    return k - i
 
 
 def _closes_with_bar(tokens: list[Token], i: int) -> bool:

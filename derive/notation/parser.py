@@ -209,11 +209,43 @@ def _drop_remark(piece: list[Token], ctx: Context) -> list[Token]:
     first = piece[k + 1]
     if k > 0 and first.kind == "word" and first.text not in CASE_WORDS:
         return piece[:k]
+    if k > 0 and piece[k - 1].kind == "num" and _names_list(piece[k + 1:-1]) and not any(
+            u.kind == "ref" for u in substitute_aliases(piece[k + 1:-1], ctx.patterns)):
+        # 3 \; (W_1, b_1, W_2): a count, then what it counts (names the question does not
+        # give; 2(b, b) with b declared is no list of what is counted)
+        return piece[:k]
     if k > 0 and first.group is not None:   # \text{since}: one word, read letter by letter
         word = [t for t in piece[k + 1:] if t.group == first.group]
         if not any(t.kind == "ref" for t in substitute_aliases(word, ctx.patterns)):
             return piece[:k]
     return piece
+
+
+#: what joins an operand to the next: a bracket after one is an operand, not an annotation
+_OPERATORS = ("+", "-", "*", "/", "^", "_", r"\times", r"\cdot", r"\frac", "=")
+
+
+def _names_list(inner: list[Token]) -> bool:
+    """``W_1, b_1, W_2``: two or more names (a letter, a Greek letter or a word, with
+    scripts), separated by commas, and nothing else."""
+    depths = _depths(inner)
+    items: list[list[Token]] = [[]]
+    for k, t in enumerate(inner):
+        if t.kind == "char" and t.text == "," and depths[k] == 0:
+            items.append([])
+        elif not (t.kind == "word" and not t.text.strip()):
+            items[-1].append(t)
+    if len(items) < 2 or len({tuple(u.text for u in item) for item in items}) < len(items):
+        return False
+    for item in items:
+        if not item or item[0].kind == "num" or (item[0].kind == "char"
+                                                 and not item[0].text.isalpha()):
+            return False
+        if any(u.text in _OPERATORS and u.text not in "_^" for u in item):
+            return False
+        if any(u.kind == "word" for u in item):
+            return False
+    return True
 
 
 def _drop_shape_annotation(piece: list[Token], ctx: Context) -> list[Token]:
@@ -225,7 +257,7 @@ def _drop_shape_annotation(piece: list[Token], ctx: Context) -> list[Token]:
         k -= 1
     inner = piece[k + 1:-1]
     dims = {d.name for d in ctx.dims}
-    if (k > 0 and len(inner) >= 3 and all(
+    if (k > 0 and piece[k - 1].text not in _OPERATORS and len(inner) >= 3 and all(
             (u.text in dims or u.kind == "num") if j % 2 == 0 else u.text == r"\times"
             for j, u in enumerate(inner)) and len(inner) % 2 == 1):
         return piece[:k]
@@ -557,7 +589,10 @@ def _diagonals(pieces: list[list[Token]], ctx: Context, used: list[list[Token]] 
     ``Z_{ij} = 0 \\ (i \\ne j)`` (a diagonal matrix), for a name the rest of the answer
     (or ``used``) uses and the question does not give (or derives, as it may ``Z =
     \\operatorname{diag}(\\ldots)``): one definition, ``Z = \\operatorname{diag}(v)``.
-    Without the part that says the other entries are 0 the matrix is not defined."""
+    The part that says the other entries are 0 may be left out: a matrix written by its
+    diagonal entries alone, ``Z_{ii} = v_i``, is a diagonal matrix (the convention of
+    "D is diagonal with D_{ii} = ..."); a part that gives other off-diagonal entries
+    (``Z_{ij} = 1``) makes it no diagonal matrix, and the name stays the student's own."""
     found = {}
     for k, piece in enumerate(pieces):
         entry = _entry_name(piece)
@@ -569,10 +604,13 @@ def _diagonals(pieces: list[list[Token]], ctx: Context, used: list[list[Token]] 
         if letters[0] != letters[1]:
             continue
         keys = [t.key for t in name]
-        zero = next((j for j, (n2, l2, v2) in found.items() if [t.key for t in n2] == keys
-                     and l2[0] != l2[1] and _off_diagonal_zero(v2, l2)), None)
+        off = [j for j, (n2, l2, v2) in found.items() if [t.key for t in n2] == keys
+               and l2[0] != l2[1]]
+        zero = next((j for j in off if _off_diagonal_zero(found[j][2], found[j][1])), None)
+        if off and zero is None:
+            continue   # Z_{ij} = (something else): not a diagonal matrix
         others = [p for j, p in enumerate(pieces) if j not in (k, zero)] + list(used)
-        if zero is None or not any(_uses(o, name) for o in others):
+        if not any(_uses(o, name) for o in others):
             continue
         out.append(_Diagonal(name, letters[0], value))
         drop |= {k, zero}

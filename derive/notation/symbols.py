@@ -307,9 +307,14 @@ def substitute_aliases(tokens: list[Token], patterns: list[Pattern],
                     out.append(Token(value.kind, value.text, tokens[i].pos))
                     i = end
                     break
+                if _partial_group(tokens, i, end) is not None:
+                    # part of a \text word (the P of \text{Parameters}, the n of
+                    # \text{units}): a word is never read as a declared name plus letters
+                    out.append(tokens[i])
+                    i += 1
+                    break
                 ref = ("=", (value, idx)) if value is not None else (pat.target, idx)
-                out.append(Token("ref", pat.target, tokens[i].pos, ref,
-                                 group=_partial_group(tokens, i, end)))
+                out.append(Token("ref", pat.target, tokens[i].pos, ref))
                 i = end
                 break
         else:
