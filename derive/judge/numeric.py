@@ -489,16 +489,17 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
                 v = v.expand(batch, *v.shape[1:])
             if good == 0:
                 continue
-            err = _err(v, truth)
-            bad = mask & ~(err <= 0)
+            # per point: how far past tolerance (NaN where the truth is not: past it), and
+            # the absolute error; over the usable points, the largest of each in one step
+            err, abs_err = dr.errors(v)
+            err = torch.where(mask, err.nan_to_num(nan=math.inf), -math.inf)
+            abs_err = torch.where(mask, abs_err.nan_to_num(nan=math.inf), -math.inf)
+            largest_abs, largest = torch.stack((abs_err.max(), err.max())).tolist()
             o.points += good
-            finite_err = err[mask]
-            o.max_abs_error = max(o.max_abs_error, float(_abs_err(v, truth)[mask].nan_to_num(
-                nan=math.inf).max()))
-            o.max_rel_error = max(o.max_rel_error, float(finite_err.nan_to_num(nan=math.inf).max()))
-            if bool(bad.any()):
-                worst = int(torch.argmax(torch.where(bad, err.nan_to_num(nan=math.inf),
-                                                     -1.0)))
+            o.max_abs_error = max(o.max_abs_error, largest_abs)
+            o.max_rel_error = max(o.max_rel_error, largest)
+            if largest > 0:  # some usable point is past tolerance: the worst is reported
+                worst = int(torch.argmax(err))
                 o.status = "mismatch"
                 o.counterexample = {
                     "point": _point(sample, worst),
@@ -599,6 +600,20 @@ class Draw:
             sample, truth, mask, kink, ref_err)
         self._values: OrderedDict[Any, tuple[str, Any, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        self._scale: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+
+    def errors(self, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per point, ``v`` against the ground truth: how far past tolerance (what
+        :func:`_err` computes; <= 0 is within it) and the largest absolute error. What
+        depends only on the truth is computed once per draw."""
+        if self._scale is None:
+            t = self.truth.abs()
+            self._scale = (ATOL + RTOL * t, 1.0 + t, ~torch.isnan(self.truth))
+        tol, scale, truth_ok = self._scale
+        diff = (v - self.truth).abs()
+        excess = torch.where(torch.isnan(v) & truth_ok, torch.inf, (diff - tol) / scale)
+        b = v.shape[0]
+        return excess.reshape(b, -1).amax(1), diff.reshape(b, -1).amax(1)
 
     def env(self) -> Env:
         """A fresh environment over the points (evaluation writes into it); no kinks."""
@@ -708,10 +723,6 @@ def _avoid_exprs(question) -> list[Any]:
     if key not in ctx.cache:
         ctx.cache[key] = [compile_expr(parse_expression(a, ctx)) for a in question.avoid_zero]
     return ctx.cache[key]
-
-
-def _abs_err(v: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
-    return (v - truth).abs().reshape(v.shape[0], -1).amax(1)
 
 
 def _err(v: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
