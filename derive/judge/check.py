@@ -392,8 +392,11 @@ def _asked_text(q: Question, part: str) -> str:
 
 
 def _asked_in(e: Any) -> Any:
-    """The asked-name marker inside ``e`` (one), or None."""
-    found = [s for s in getattr(e, "free_symbols", ()) if is_asked(s) is not None]
+    """The asked-name marker inside ``e`` (one), or None. (A marker is never a bound
+    variable, so its atoms are enough: ``free_symbols`` of a sum or a Lambda rebuilds them,
+    ten times the cost.)"""
+    syms = e.atoms(sp.Symbol) if isinstance(e, sp.Basic) else getattr(e, "free_symbols", ())
+    found = [s for s in syms if is_asked(s) is not None]
     return found[0] if len(found) == 1 else (found or None)
 
 
