@@ -54,7 +54,7 @@ def test_every_parsed_value_comes_back_the_same():
         assert all(a == b and hash(a) == hash(b) for a, b in zip(after, before)), text
         for e in after:  # commutativity is an assumption set at construction
             for node in sp.preorder_traversal(e):
-                if isinstance(node, (sp.Add, sp.Mul, sp.Pow)):
+                if isinstance(node, (sp.Add, sp.Mul, sp.Pow, sp.Sum, sp.Product)):
                     assert node.is_commutative is not None, (text, node)
         n += 1
     assert n > 400

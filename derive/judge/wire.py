@@ -7,8 +7,9 @@ once more: canonical ordering, assumption queries, ``MatrixElement``'s index che
 already evaluated where it was built, so doing it again only costs time: it was about a
 fifth of a median answer's check (docs/grading.md). Here the common nodes are rebuilt as
 they were, through SymPy's own constructors for that (``AssocOp._from_args``; ``Pow``,
-functions and relations with ``evaluate=False``; ``MatrixElement`` as it builds itself
-after its check); every other object pickles as usual. ``tests/test_wire.py`` checks that
+functions, ``Max``/``Min`` and relations with ``evaluate=False``; ``MatrixElement``, ``Sum``
+and ``Product`` as they build themselves after their checks); every other object pickles as
+usual. ``tests/test_wire.py`` checks that
 every value of the bank's forms and the corpora comes back with the same ``srepr``.
 """
 from __future__ import annotations
@@ -36,6 +37,15 @@ def _element(matrix: Any, i: Any, j: Any) -> Any:
     return Expr.__new__(MatrixElement, matrix, i, j)
 
 
+def _with_limits(cls: type, args: tuple) -> Any:
+    """A sum or product as ``AddWithLimits.__new__`` leaves it, once its function and
+    limits are checked (they were, where it was built)."""
+    obj = Expr.__new__(cls)
+    obj._args = args
+    obj.is_commutative = args[0].is_commutative
+    return obj
+
+
 def _reducer(cls: type) -> Callable[[Any], tuple] | None:
     """How objects of exactly this class are rebuilt, or None (pickled as usual)."""
     if cls is sp.Add or cls is sp.Mul:
@@ -46,6 +56,10 @@ def _reducer(cls: type) -> Callable[[Any], tuple] | None:
         return lambda obj: (_element, obj.args)
     if issubclass(cls, Relational) and (cls.__module__ or "").startswith("sympy."):
         return lambda obj: (_unevaluated, (cls, obj.args))
+    if cls is sp.Max or cls is sp.Min:
+        return lambda obj: (_unevaluated, (cls, obj.args))
+    if cls is sp.Sum or cls is sp.Product:
+        return lambda obj: (_with_limits, (cls, obj.args))
     if (issubclass(cls, sp.Function) and (cls.__module__ or "").startswith("sympy.functions.")
             and copyreg.dispatch_table.get(cls) is None):
         return lambda obj: (_unevaluated, (cls, obj.args))
