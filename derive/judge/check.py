@@ -603,7 +603,8 @@ def _judge_values(q: Question, st: _Statement, text: str, opts: Options,
     final = values[-1]
     links = [_under_condition(link, final, st.texts[-1] if st.texts else "")
              for link in values[:-1]]
-    wrong = known_wrong(q) if not part else ()
+    # the known wrong answers are read only for a wrong answer (to name its misconception)
+    wrong = (lambda: known_wrong(q)) if not part else (lambda: ())
     # a value read through a label is also compared as written, to say whether the label
     # is what made it wrong
     written = [st.written] if st.through_label else []
@@ -612,7 +613,7 @@ def _judge_values(q: Question, st: _Statement, text: str, opts: Options,
     # symbolic proof (seconds, up to its time limit) is only tried for answers that agree
     try:
         run = compare(q, ref, exprs, seed=opts.seed, device=opts.device, part=part,
-                      definition=q.ground_truth(), wrong=[w for _, w in wrong])
+                      definition=q.ground_truth(), wrong=lambda: [w for _, w in wrong()])
     except (Unsupported, ArithmeticError, RuntimeError, TypeError, AttributeError) as exc:
         proof = _prove(q, [(final, ref)], opts)[0] if opts.symbolic else Proof(None, "skipped")
         return _from_proof_only(q, text, proof, f"the numeric check could not run: {exc}")
@@ -642,7 +643,7 @@ def _judge_values(q: Question, st: _Statement, text: str, opts: Options,
         if ce is not None:
             st.counterexample = Counterexample(ce["point"], ce["expected"], ce["got"], ce["seed"])
             break
-    misconception = wrong[o.agrees_with[0]][0] if o.agrees_with else None
+    misconception = wrong()[o.agrees_with[0]][0] if o.agrees_with else None
     # "torch autograd (jacrev) of f(x) = n x / sum_i x_i", "a torch forward pass ..."
     against = (f"the ground truth ({run.describe})" if run.describe else "the definition") \
         if run.against == "definition" else "the reference"

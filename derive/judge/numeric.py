@@ -441,11 +441,12 @@ def as_batch(v: Any, batch: int) -> torch.Tensor:
 
 def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
             device: str | torch.device | None = None, batch: int = 64, rounds: int = 3,
-            definition: Any = None, part: str = "", wrong: Sequence[Any] = ()) -> Run:
+            definition: Any = None, part: str = "",
+            wrong: Sequence[Any] | Callable[[], Sequence[Any]] = ()) -> Run:
     """Compare every expression in ``exprs`` with the ground truth, on the same points.
 
-    ``wrong`` are the question's known wrong answers: when the first expression (the
-    answer) is wrong (a mismatch or another shape), it is compared with each of them on the
+    ``wrong`` are the question's known wrong answers (or a function that gives them, called
+    only when they are needed): when the first expression (the answer) is wrong (a mismatch or another shape), it is compared with each of them on the
     same points, and ``outcomes[0].agrees_with`` lists those it equals (indices into
     ``wrong``), so a wrong answer can be named. A right answer is never compared with them,
     and they are never compared with the ground truth (their values at a question's points
@@ -512,8 +513,10 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
                 o.status = "agree"
         if n:
             answer_on.append((dr, vals[0], mask))
-    if n and wrong and outs[0].status in ("mismatch", "shape"):
-        outs[0].agrees_with = _same_as(answer_on, wrong, ctx, batch)
+    if n and outs[0].status in ("mismatch", "shape"):
+        known = wrong() if callable(wrong) else wrong
+        if known:
+            outs[0].agrees_with = _same_as(answer_on, known, ctx, batch)
     for o in outs:
         if o.status == "agree" and o.points < MIN_POINTS:
             o.status = "undecided"
