@@ -145,7 +145,7 @@ class Parser(Operators):
         acc = self.term()
         if sign < 0:
             self.no_list(minus, acc)
-            acc = -acc
+            acc = shapes.negative(acc)
         terms = [acc]   # the terms as written, for a sum written out with \cdots
         while self.peek() is not None and self.peek().kind == "char" and self.peek().text in "+-":
             op = self.next()
@@ -154,8 +154,10 @@ class Parser(Operators):
                 terms = [acc]
                 continue
             rhs = self.term()
-            terms.append(rhs if op.text == "+" else -rhs)
-            acc = self.add(acc, rhs if op.text == "+" else -rhs, op)
+            if op.text == "-":
+                rhs = shapes.negative(rhs)
+            terms.append(rhs)
+            acc = self.add(acc, rhs, op)
         return acc
 
     # -- shape-typed operations (the rules are in derive.notation.shapes)

@@ -19,7 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
+from sympy.matrices.expressions.matadd import canonicalize as _canonical_sum
 from sympy.matrices.expressions.matexpr import MatrixElement
+from sympy.matrices.expressions.matmul import canonicalize as _canonical_product
 
 
 class ShapeFault(Exception):
@@ -74,6 +76,40 @@ def scalarise(e: Any) -> Any:
     return e
 
 
+def _built_here(a: Any, b: Any) -> bool:
+    """Both operands symbolic (no explicit matrix) and one a matrix expression."""
+    return ((isinstance(a, sp.MatrixExpr) or isinstance(b, sp.MatrixExpr))
+            and not isinstance(a, sp.MatrixBase) and not isinstance(b, sp.MatrixBase))
+
+
+def product(a: Any, b: Any) -> Any:
+    """``a * b``, canonicalising only the new product where a matrix is involved.
+
+    SymPy's ``MatrixExpr.__mul__`` is ``MatMul(a, b).doit()``, which canonicalises every
+    sub-product of both operands again (a deep ``doit``): reading ``A B C D`` redoes the
+    first products at each new factor. The operands here were built by this module and
+    are canonical already, so the new product alone is (the same rules, SymPy's own
+    ``canonicalize``). Measured on the 2,140 distinct answers of the corpora: the same
+    value for 2,138, the other two equal (an unevaluated sum, an entrywise product's
+    order); reading them 2.6x faster on the mean (``bench/grading_breakdown.py``)."""
+    if _built_here(a, b):
+        return _canonical_product(sp.MatMul(a, b))
+    return a * b
+
+
+def total(a: Any, b: Any) -> Any:
+    """``a + b``, canonicalising only the new sum where a matrix is involved (see
+    :func:`product`)."""
+    if _built_here(a, b):
+        return _canonical_sum(sp.MatAdd(a, b))
+    return a + b
+
+
+def negative(a: Any) -> Any:
+    """``-a`` (see :func:`product`)."""
+    return product(sp.S.NegativeOne, a) if isinstance(a, sp.MatrixExpr) else -a
+
+
 def shape_text(e: Any) -> str:
     if not is_matrix(e):
         return "a scalar"
@@ -102,7 +138,7 @@ def add(a: Any, b: Any) -> Any:
     if is_matrix(a) != is_matrix(b) or is_matrix(a) and a.shape != b.shape:
         raise ShapeFault(f"cannot add {shape_text(a)} and {shape_text(b)}")
     try:
-        return a + b
+        return total(a, b)
     except (sp.ShapeError, TypeError, ValueError) as exc:
         raise ShapeFault(f"cannot add {shape_text(a)} and {shape_text(b)}") from exc
 
@@ -115,7 +151,7 @@ def mul(a: Any, b: Any, *, dot: bool = False) -> Any:
     if is_matrix(a) and is_matrix(b) and a.shape[1] != b.shape[0]:
         raise ShapeFault(f"cannot multiply {shape_text(a)} by {shape_text(b)}")
     try:
-        return scalarise(a * b)
+        return scalarise(product(a, b))
     except (sp.ShapeError, TypeError, ValueError) as exc:
         raise ShapeFault(f"cannot multiply {shape_text(a)} by {shape_text(b)}") from exc
 
@@ -129,7 +165,7 @@ def div(a: Any, b: Any) -> Any:
             return sp.HadamardProduct(a, sp.HadamardPower(b, -1))
     if is_matrix(b):
         raise ShapeFault(f"cannot divide by {shape_text(b)}")
-    return scalarise(a * sp.Pow(b, -1)) if is_matrix(a) else a / b
+    return scalarise(product(a, sp.Pow(b, -1))) if is_matrix(a) else a / b
 
 
 def kronecker(a: Any, b: Any) -> Any:
