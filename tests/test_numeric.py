@@ -36,3 +36,21 @@ def test_points_depend_only_on_the_seed():
     a = draw(ctx, batch=4, gen=torch.Generator().manual_seed(9), device=torch.device("cpu"))
     b = draw(ctx, batch=4, gen=torch.Generator().manual_seed(9), device=torch.device("cpu"))
     assert a.dims == b.dims and torch.equal(a.values["x"], b.values["x"])
+
+
+# a sum whose range is a drawn scalar (L layers, drawn per point) is bounded at the points'
+# extremes before it is evaluated, and then judged like any other answer
+@pytest.mark.parametrize("latex, status", [
+    (r"\sum_{l=1}^{L+1} d^{2}", "not_equivalent"),   # the exam's option d^2 (L+1)
+    (r"\sum_{l=1}^{L+1} d", "not_equivalent"),       # option d (L+1)
+    (r"\prod_{l=1}^{L+1} d", "equivalent"),
+    (r"1 + \sum_{l=1}^{L+1} \left(d^{l} - d^{l-1}\right)", "equivalent"),   # telescoping
+])
+def test_a_sum_up_to_a_drawn_scalar_is_judged(latex, status):
+    v = derive.check("ucb-cs182-sp22/10", latex)
+    assert v.status.value == status, v.message
+
+
+def test_a_sum_too_long_at_the_largest_drawn_scalar_is_refused_before_it_runs():
+    v = derive.check("ucb-cs182-sp22/10", r"\sum_{l=1}^{10^{12} L} d")
+    assert (v.status.value, v.reason) == ("undecided", "limit.size"), v.message

@@ -276,16 +276,19 @@ class SizeLimit(Exception):
     code = "limit.size"
 
 
-def bound_work(expr: Any, ctx: Context, dims: dict[str, int], limit: int = MAX_WORK) -> int:
+def bound_work(expr: Any, ctx: Context, dims: dict[str, int], limit: int = MAX_WORK,
+               scalars: dict[Any, torch.Tensor] | None = None) -> int:
     """The work of evaluating ``expr`` at these dims (see :data:`MAX_WORK`), counted
     before anything is evaluated; raises :class:`SizeLimit` past ``limit``, and
-    :class:`Unsupported` for a sum whose range is not fixed by the dims.
+    :class:`Unsupported` for a sum whose range is fixed neither by the dims nor by
+    ``scalars`` (the drawn scalars, one value per point: a sum up to ``L + 1`` counts its
+    terms at the least lower and the greatest upper limit over the points).
 
     Sizes and sum limits are computed in float64 by the torch evaluator, never by
     substituting the dims into SymPy (which would compute ``2^{10^{12}}`` exactly)."""
     if not isinstance(expr, sp.Basic):
         return 1
-    env = Env({}, batch=1, device=torch.device("cpu"))
+    env = Env(dict(scalars or {}), batch=1, device=torch.device("cpu"))
     for name, v in dims.items():
         if name in ctx.objects:
             env[ctx.objects[name]] = float(v)
@@ -304,8 +307,8 @@ def _work(expr: Any, ctx: Context, dims: dict[str, int], env: Env, limit: int) -
         if isinstance(e, sp.Sum):
             terms = 1.0
             for var, lo, hi in reversed(e.limits):  # SymPy lists the innermost first
-                a = _size_at(lo, ctx, dims, env, limit)
-                b = _size_at(hi, ctx, dims, env, limit)
+                a = _size_at(lo, ctx, dims, env, limit, over_points=min)
+                b = _size_at(hi, ctx, dims, env, limit, over_points=max)
                 terms *= max(0.0, b - a + 1)
                 env[var] = b  # an inner limit that uses this index: at its far end
                 if mult * terms > limit:
@@ -333,8 +336,11 @@ def _entries(e: Any, ctx: Context, dims: dict[str, int], env: Env, limit: int) -
     return n
 
 
-def _size_at(e: Any, ctx: Context, dims: dict[str, int], env: Env, limit: int) -> float:
-    """A size or a sum's limit at these dims, as a float (inf when astronomically large)."""
+def _size_at(e: Any, ctx: Context, dims: dict[str, int], env: Env, limit: int,
+             over_points: Callable | None = None) -> float:
+    """A size or a sum's limit at these dims, as a float (inf when astronomically large).
+    A sum's limit may depend on drawn scalars: ``over_points`` (min or max) then takes
+    its extreme over the points; a size never may."""
     e = sp.sympify(e)
     if e.is_Integer:
         return float(min(abs(int(e)), 2 ** 62)) * (1 if e >= 0 else -1)
@@ -350,7 +356,9 @@ def _size_at(e: Any, ctx: Context, dims: dict[str, int], env: Env, limit: int) -
     except (RuntimeError, ArithmeticError, TypeError, ValueError) as exc:
         raise Unsupported(f"the size {e} could not be computed: {exc}") from None
     if v.numel() != 1:
-        raise Unsupported(f"the range of a sum ({e}) is not fixed by the dimensions")
+        if over_points is None or not v.numel():
+            raise Unsupported(f"the range of a sum ({e}) is not fixed by the dimensions")
+        v = over_points(v.max(), v.min(), key=float)
     x = float(v.reshape(()))
     if math.isnan(x):
         raise Unsupported(f"the size {e} is not a number at {_dims_words(dims)}")
@@ -604,6 +612,7 @@ class Draw:
         self._values: OrderedDict[Any, tuple[str, Any, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._scale: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+        self._scalars: dict[Any, torch.Tensor] | None = None
 
     def errors(self, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per point, ``v`` against the ground truth: how far past tolerance (what
@@ -617,6 +626,15 @@ class Draw:
         excess = torch.where(torch.isnan(v) & truth_ok, torch.inf, (diff - tol) / scale)
         b = v.shape[0]
         return excess.reshape(b, -1).amax(1), diff.reshape(b, -1).amax(1)
+
+    def scalars(self) -> dict[Any, torch.Tensor]:
+        """The drawn scalars (one value per point), by symbol: what a sum's limits may use."""
+        if self._scalars is None:
+            ctx_env = self.sample.env
+            self._scalars = {k: v for k, v in ctx_env.items()
+                             if isinstance(v, torch.Tensor) and v.dim() == 3
+                             and tuple(v.shape[1:]) == (1, 1)}
+        return self._scalars
 
     def env(self) -> Env:
         """A fresh environment over the points (evaluation writes into it); no kinks."""
@@ -635,7 +653,7 @@ class Draw:
         if hit is not None:
             return hit
         try:
-            bound_work(expr, ctx, self.sample.dims)
+            bound_work(expr, ctx, self.sample.dims, scalars=self.scalars())
         except (SizeLimit, Unsupported) as exc:
             out: tuple[str, Any, Any] = ("bound", exc, None)
         else:
