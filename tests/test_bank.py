@@ -314,3 +314,13 @@ def test_an_erratum_on_some_options_of_a_table(tmp_path):
     claim = bank.claims["x-1/2"]
     assert claim.expect == {"A": True, "B": False}
     assert validate_claim(claim).ok
+
+
+def test_explicit_is_for_an_equation_question_only(tmp_path):
+    d = tmp_path / "bank"
+    d.mkdir()
+    (d / "x-1.toml").write_text(TOML.format(extra="").replace(
+        "definition = \"x-1/1\"", "definition = \"x-1/1\"\nexplicit = true"))
+    with pytest.raises(derive.BankError) as err:
+        derive.load_bank(d, builtin=False)
+    assert (err.value.question, err.value.key) == ("x-1/1", "explicit")

@@ -99,10 +99,11 @@ def test_the_asked_name_on_the_right():
     assert check(DIST, r"\sqrt{2-2D_C} = D_E").status is Status.EQUIVALENT
     v = check(BACKPROP, r"-0.65 = w_{11}^*,\ 1.5 = \frac{\partial L}{\partial w_{11}}")
     assert v.status is Status.EQUIVALENT, v.to_dict()      # parts found by their labels
-    # a relation between the asked quantity and another one is not a value of it
+    # a relation between the asked quantity and another one is not a value of it: it gives
+    # the other (declared) quantity in terms of the asked one
     v = check("stanford-cs230-sp21/4.i",
               r"\nabla_{\mathbf w} J = \nabla_{\mathbf w}\tilde J + \alpha\operatorname{sign}(\mathbf w)")
-    assert v.status is Status.NOT_EQUIVALENT and v.reason == "label.mismatch", v.to_dict()
+    assert v.status is Status.NOT_EQUIVALENT and v.reason == "symbol.asked_in_value", v.to_dict()
 
 
 def test_a_label_that_does_not_give_the_asked_quantity():
@@ -273,3 +274,53 @@ def test_true_statements_in_strange_forms():
     assert check(STATS, r"P + 1 = 7").status is Status.EQUIVALENT
     assert check(DIST, r"D_E + D_E = 2\sqrt{2-2D_C}").status is Status.EQUIVALENT
     assert check(STATS, r"P^{1/2} = 6").status is Status.NOT_EQUIVALENT   # P = 36
+
+
+# --- an equation that must give its target itself ------------------------------------------
+
+OLS = "tum-in2346-ss22/2.8"       # W = (X^T X)^{-1} X^T Y, explicit
+NEWTON = "tum-in2346-ss22/8.7"    # w_{k+1} = w_k - f'(w_k)/f''(w_k), explicit
+DECAY = "tum-in2346-ss22/2.4"     # theta_{k+1} = (1 - alpha lambda) theta_k - alpha grad L, explicit
+
+
+@pytest.mark.parametrize("qid, answer", [
+    (OLS, r"W^{\top} = Y^{\top}X(X^{\top}X)^{-1}"),           # the transpose of W
+    (OLS, r"X^\top X W = X^\top Y"),                          # the normal equations
+    (OLS, r"X^\top (X W - Y) = 0"),
+    (NEWTON, r"w_{k+1} - w_k = -\frac{f'(w_k)}{f''(w_k)}"),
+    (NEWTON, r"f''(w_k)\,(w_{k+1} - w_k) = -f'(w_k)"),
+    (DECAY, r"\theta_{k+1} + \alpha\nabla L(\theta_k) = (1-\alpha\lambda)\theta_k"),
+])
+def test_the_same_constraint_that_does_not_give_the_target_is_not_the_closed_form(qid, answer):
+    v = check(qid, answer)
+    assert (v.status, v.reason) == (Status.NOT_EQUIVALENT, "equation.not_solved"), v.to_dict()
+    assert v.evidence["same_constraint"] is True
+    assert "in closed form" in v.message
+
+
+@pytest.mark.parametrize("qid, answer", [
+    (OLS, r"W = (X^\top X)^{-1}X^\top Y"),
+    (OLS, r"(X^\top X)^{-1}X^\top Y = W"),                    # the target on the right
+    (OLS, r"(X^\top X)^{-1}X^\top Y"),                        # a bare value: target = value
+    (NEWTON, r"w_{k+1} = w_k - \frac{f'(w_k)}{f''(w_k)}"),
+    (DECAY, r"(\theta_{k+1})_{ij} = (1-\alpha\lambda)(\theta_k)_{ij} - \alpha\,[\nabla L(\theta_k)]_{ij}"),
+    # a constraint question (not explicit) takes the constraint in any form
+    (CONT, r"\frac{b}{a} = 2\Delta"),
+    (CONT, r"b - 2a\Delta = 0"),
+])
+def test_the_target_given_itself_or_a_constraint_in_any_form(qid, answer):
+    v = check(qid, answer)
+    assert v.status is Status.EQUIVALENT, v.to_dict()
+
+
+def test_a_wrong_rearrangement_is_still_wrong_not_unsolved():
+    v = check(OLS, r"X^\top X W = Y^\top X")
+    assert v.status is Status.NOT_EQUIVALENT and v.reason != "equation.not_solved", v.to_dict()
+
+
+def test_another_quantity_given_in_terms_of_the_asked_one_is_not_an_answer():
+    # the relation is true, but it gives D_C in terms of D_E, where D_E in terms of D_C is asked
+    v = check(DIST, r"D_C = 1 - \tfrac{1}{2}D_E^2")
+    assert (v.status, v.reason) == (Status.NOT_EQUIVALENT, "symbol.asked_in_value"), v.to_dict()
+    # the asked name alone on the right is still read as its value
+    assert check(DIST, r"\sqrt{2-2D_C} = D_E").status is Status.EQUIVALENT

@@ -63,6 +63,7 @@ class Question:
     points: float | None = None
     definition: str | None = None
     target: str | None = None
+    explicit: bool = False   # an equation that must give ``target`` itself (a closed form)
     parts: tuple[Part, ...] = ()
     avoid_zero: tuple[str, ...] = ()
     accept: tuple[Form, ...] = ()
@@ -178,8 +179,8 @@ class Bank:
 _EXAM_KEYS = {"exam", "title", "source", "key", "question", "claim", "errata"}
 _Q_REQUIRED = {"id", "number", "kind", "text"}
 _Q_KEYS = _Q_REQUIRED | {"reference", "symbols", "asked", "points", "definition", "target",
-                         "parts", "avoid_zero", "accept", "reject", "solution", "errata",
-                         "verify"}
+                         "explicit", "parts", "avoid_zero", "accept", "reject", "solution",
+                         "errata", "verify"}
 _FORM_KEYS = {"latex", "label", "misconception", "feedback", "reason", "note"}
 _PART_KEYS = {"name", "reference", "asked", "kind"}
 _CLAIM_KEYS = {"id", "statement", "settle", "exam_key", "note", "expect", "erratum"}
@@ -357,6 +358,9 @@ def _question(d: dict, exam: str, f: str, code: str) -> Question:
     if kind == "equation" and "target" not in d:
         raise BankError("an equation question names the target it solves for", file=f,
                         question=qid, key="target")
+    if "explicit" in d and (kind != "equation" or not isinstance(d["explicit"], bool)):
+        raise BankError("explicit = true or false, for an equation question only", file=f,
+                        question=qid, key="explicit")
 
     def forms(key: str) -> tuple[Form, ...]:
         out = []
@@ -370,7 +374,8 @@ def _question(d: dict, exam: str, f: str, code: str) -> Question:
         reference=d.get("reference", ", ".join(p.reference for p in parts)),
         symbols=tuple(symbols), asked=_strs(d.get("asked", []), f, qid, "asked"),
         points=d.get("points"), definition=d.get("definition"), target=d.get("target"),
-        parts=tuple(parts), avoid_zero=_strs(d.get("avoid_zero", []), f, qid, "avoid_zero"),
+        explicit=d.get("explicit", False), parts=tuple(parts),
+        avoid_zero=_strs(d.get("avoid_zero", []), f, qid, "avoid_zero"),
         accept=forms("accept"), reject=forms("reject"), solution=d.get("solution", "").strip(),
         errata=_strs(d.get("errata", []), f, qid, "errata"), verify=d.get("verify", ""),
         file=f, code=code)

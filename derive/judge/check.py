@@ -436,8 +436,9 @@ def _is_declared(e: Any, q: Question) -> bool:
 def _read(chain: Chain, q: Question, part: str = "") -> _Statement:
     """What ``chain`` states about the asked quantity (see the comment above)."""
     if chain.ops == ["="] and _asked_in(chain.items[0]) is None \
-            and _asked_in(chain.items[1]) is not None:
-        # "6 = P", "\nabla J = \nabla\tilde J + ...": the asked name on the right
+            and _asked_in(chain.items[1]) is not None and not _is_declared(chain.items[0], q):
+        # "6 = P", "\nabla J = \nabla\tilde J + ...": the asked name on the right. Not
+        # "D_C = 1 - \frac12 D_E^2": that gives another quantity, in terms of the asked one
         chain = Chain(chain.items[::-1], chain.ops, chain.pos, chain.spans[::-1],
                       chain.texts[::-1])
     label, vals = chain_values(chain)
@@ -745,6 +746,15 @@ def _check_equation(q: Question, parsed: ParsedAnswer, text: str, opts: Options)
     chain = one_part(parsed, "equation")
     *links, cand = _equations(chain, q)
     verdict = _judge_equation(q, cand, text, opts)
+    if verdict.status is Status.EQUIVALENT and q.explicit and not _solved(cand, q):
+        spec = q.context.spec_of(q.target)
+        name = spec.forms[0] if spec is not None else q.target
+        side = chain.texts[0] if chain.texts and chain.texts[0] else sp.latex(cand.lhs)
+        verdict = Verdict(q.id, Status.NOT_EQUIVALENT, "equation.not_solved",
+                          f"the equation holds exactly where the reference does, but it does "
+                          f"not give {name} itself ({side} = ...): the question asks for "
+                          f"{name} in closed form", answer=text,
+                          evidence=dict(verdict.evidence, same_constraint=True))
     false_links = [k for k, link in enumerate(links)
                    if _judge_equation(q, link, text, opts).status is Status.NOT_EQUIVALENT]
     if not false_links:
@@ -811,6 +821,16 @@ def _judge_equation(q: Question, cand: Any, text: str, opts: Options) -> Verdict
                        answer=text, evidence=evidence)
     return _undecided(q, text, "numeric.no_points", "could not decide the equation",
                       evidence=evidence)
+
+
+def _solved(eq: Any, q: Question) -> bool:
+    """``eq`` gives the target itself: one side is the target (by name, or entry by entry,
+    which the reader gives as the name), the other does not use it. ``W^\top = \ldots``,
+    ``X^\top X W = X^\top Y`` state the same constraint without giving ``W``."""
+    target = q.context.objects[q.target]
+    lhs, rhs = getattr(eq, "lhs", None), getattr(eq, "rhs", None)
+    return any(a == target and not b.has(target) for a, b in ((lhs, rhs), (rhs, lhs))
+               if a is not None and b is not None)
 
 
 def _residual(eq: Any) -> Any:

@@ -33,6 +33,7 @@ REASONS: dict[str, Status] = {
     "exact.mismatch": Status.NOT_EQUIVALENT,
     "shape.mismatch": Status.NOT_EQUIVALENT,
     "equation.not_equivalent": Status.NOT_EQUIVALENT,
+    "equation.not_solved": Status.NOT_EQUIVALENT,
     "tuple.part_mismatch": Status.NOT_EQUIVALENT,
     "tuple.arity": Status.NOT_EQUIVALENT,
     "shape.inconsistent": Status.NOT_EQUIVALENT,
