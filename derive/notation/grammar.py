@@ -34,7 +34,7 @@ from .lexer import ACCENTS, Token, lex, lex_form
 from .operators import Operators
 from .shapes import ShapeFault, is_matrix, scalarise, shape_text
 from .symbols import Context, SymbolSpec, is_asked, substitute_aliases
-from .tables import (FOREIGN, GREEK, ITALIC_FUNCTIONS, MATRIX_FUNCTIONS,
+from .tables import (FOREIGN, GREEK, ITALIC_FUNCTIONS, MATRIX_FUNCTIONS, MAX,
                      MAX_EXPONENT_DIGITS, MULTI_FUNCS, RELATIONS, SCALAR_FUNCS)
 
 
@@ -368,7 +368,7 @@ class Parser(Operators):
         """``x_i``: the i-th entry of a vector (1-based), ``W_{ij}`` of a matrix;
         ``(u)_+``: the positive part, max(u, 0) (entrywise for a vector)."""
         if [t.text for t in toks] == ["+"]:
-            return self.multi_value(sp.Max, [base, sp.Integer(0)], tok)
+            return self.multi_value(MAX, [base, sp.Integer(0)], tok)
         if is_asked(base) is not None and toks and all(self.parameter(u) for u in toks):
             # L_{\Delta} where L is asked: the asked quantity as a function of a parameter
             # the question declares (the loss with margin \Delta), the label itself
@@ -382,11 +382,11 @@ class Parser(Operators):
         idx = self.indices(toks)
         rows, cols = base.shape
         if cols == 1 and len(idx) == 1:
-            return base[idx[0] - 1, 0]
+            return shapes.entry(base, idx[0] - 1, 0)
         if rows == 1 and len(idx) == 1:
-            return base[0, idx[0] - 1]
+            return shapes.entry(base, 0, idx[0] - 1)
         if len(idx) == 2:
-            return base[idx[0] - 1, idx[1] - 1]
+            return shapes.entry(base, idx[0] - 1, idx[1] - 1)
         raise self.error(f"{shape_text(base)} needs {'one index' if cols == 1 else 'two indices'}",
                          tok, "shape.invalid")
 

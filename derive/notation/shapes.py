@@ -16,6 +16,7 @@ plus a matrix is not (``1 + A`` could mean ``J + A`` or ``I + A``).
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sympy as sp
@@ -108,6 +109,27 @@ def total(a: Any, b: Any) -> Any:
 def negative(a: Any) -> Any:
     """``-a`` (see :func:`product`)."""
     return product(sp.S.NegativeOne, a) if isinstance(a, sp.MatrixExpr) else -a
+
+
+@functools.lru_cache(maxsize=4096)
+def _in_range(rows: Any, cols: Any, i: Any, j: Any) -> bool:
+    """SymPy's own bounds check of an entry of a ``rows x cols`` matrix symbol
+    (``MatrixExpr.valid_index``: out of range only where provably so), kept: it compares
+    symbolically, a tenth of a millisecond each, and answers repeat a few index forms."""
+    return bool(sp.MatrixSymbol("m", rows, cols).valid_index(i, j))
+
+
+def entry(m: Any, i: Any, j: Any) -> Any:
+    """``m[i, j]`` (0-based) as SymPy's indexing gives it. For a declared matrix the
+    element is built once, after one (kept) bounds check: SymPy's ``__getitem__`` and
+    ``MatrixElement`` check the bounds twice, symbolically, per entry. Out of range is
+    SymPy's IndexError, as before."""
+    i, j = sp.sympify(i), sp.sympify(j)
+    if type(m) is sp.MatrixSymbol:
+        if not _in_range(m.rows, m.cols, i, j):
+            raise IndexError(f"Invalid indices ({i}, {j})")
+        return sp.Expr.__new__(MatrixElement, m, i, j)
+    return m[i, j]
 
 
 def shape_text(e: Any) -> str:

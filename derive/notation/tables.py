@@ -12,12 +12,28 @@ import sympy as sp
 #: Greek letter names (the command without its backslash); the publisher maps the same
 #: table to Typst (derive.publish.latex_text)
 from .lexer import GREEK  # noqa: E402,F401  (defined with the spellings; re-exported here)
+
+def _lattice(f):
+    """``\\max``/``\\min`` as written: computed when every argument is a number
+    (``\\max(3, 5)`` is 5), else only gathered into SymPy's canonical argument set,
+    without the pairwise symbolic comparisons of its evaluation (``Max._find_localzeros``:
+    milliseconds an answer, for what the numeric check and the prover settle anyway)."""
+    def build(*args):
+        args = [sp.sympify(a) for a in args]
+        if all(a.is_number for a in args):
+            return f(*args)
+        return f(*args, evaluate=False)
+    build.__name__ = f.__name__
+    return build
+
+
+MAX, MIN = _lattice(sp.Max), _lattice(sp.Min)
 #: one-argument functions: command -> SymPy function applied to a scalar
 SCALAR_FUNCS = {
     r"\log": sp.log, r"\exp": sp.exp, r"\sin": sp.sin, r"\cos": sp.cos, r"\tan": sp.tan,
     r"\tanh": sp.tanh, r"\sinh": sp.sinh, r"\cosh": sp.cosh, r"\sign": sp.sign,
     r"\sigmoid": lambda t: 1 / (1 + sp.exp(-t)),
-    r"\relu": lambda t: sp.Max(t, 0),
+    r"\relu": lambda t: MAX(t, 0),
     r"\lg": lambda t: sp.log(t, 10),   # ISO 80000-2: lg is the base-10 logarithm
     # the Heaviside step, 1 for t > 0 (its value at 0 is a kink, never sampled)
     r"\heaviside": lambda t: sp.Piecewise((1, t > 0), (0, True)),
@@ -47,7 +63,7 @@ PROSE_FUNCTIONS = {
 FOREIGN = "foreign:"
 #: minimisers and maximisers: named, never computed (a step of working)
 OPTIMISERS = frozenset({"argmin", "argmax"})
-MULTI_FUNCS = {r"\max": sp.Max, r"\min": sp.Min}
+MULTI_FUNCS = {r"\max": MAX, r"\min": MIN}
 RELATIONS = {"=": sp.Eq, r"\ne": sp.Ne, "<": sp.Lt, ">": sp.Gt, r"\le": sp.Le, r"\ge": sp.Ge,
              r"\approx": sp.Eq}
 MAX_EXPONENT_DIGITS = 1000   # refuse 10^{10^{10}} before SymPy computes it
