@@ -1,6 +1,7 @@
 """Grading a class: derive grade vs Math-Verify, side by side in one process.
 
     python bench/grading.py [--quick] [--students N] [--jobs N] [--mv-lines N] [--ray]
+    python bench/grading.py --distinct-only   # part 2 alone (grading.distinct.json)
     python bench/grading.py --driver-only     # only the driver's cost a line
 
 1. **Class file.** ``--students`` (300) students x the bank's 41 questions, one line each,
@@ -223,6 +224,8 @@ def main() -> None:
     p.add_argument("--proof-timeout", type=float, default=None,
                    help="derive's proof budget in seconds of computation (default: derive "
                    "grade's)")
+    p.add_argument("--distinct-only", action="store_true",
+                   help="only the distinct answers, one at a time (part 2), to iterate on it")
     p.add_argument("--driver-only", action="store_true",
                    help="only time the driver's reading and deduplication of the class file")
     a = p.parse_args()
@@ -238,6 +241,11 @@ def main() -> None:
     mv = MathVerify(bank)
     mv.run(next(iter(bank.questions)), "x")  # warm-up: its regexes and parser, untimed
 
+    if a.distinct_only:
+        distinct_pass(a, bank, mv, result)
+        C.write_json("grading.distinct", result)
+        return
+
     # --- 1. the class file -------------------------------------------------------------
     lines = make_class(bank, students)
     tmp = Path(tempfile.mkdtemp(prefix="derive-bench-"))
@@ -248,7 +256,6 @@ def main() -> None:
 
 
 def run_all(a, bank, lines, tmp: Path, result: dict, mv, students: int, mv_lines: int) -> None:
-    from derive.grade.work import Item, Settings, grade_items, state
     src = tmp / "class.jsonl"
     src.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     distinct_lines = len({(x["question"], x["answer"]) for x in lines})
@@ -309,7 +316,29 @@ def run_all(a, bank, lines, tmp: Path, result: dict, mv, students: int, mv_lines
         "serial_seconds": t_serial, "serial_answers_per_s": len(lines) / t_serial,
         "jobs_vs_serial": same, "counts": dict(summary.counts)}
 
-    # --- 2. distinct answers, one at a time --------------------------------------------
+    dm, dp, mm, mp = distinct_pass(a, bank, mv, result)
+
+    # --- 3. cold start -------------------------------------------------------------------
+    cs = cold_start(2 if a.quick else 7)
+    print(f"cold start: derive check {cs['derive_check_s']:.2f} s, import torch "
+          f"{cs['import_torch_s']:.2f} s, ratio {cs['ratio']:.2f} (median of paired ratios)")
+    result["cold_start"] = cs
+
+    # --- 4. Ray --------------------------------------------------------------------------
+    if a.ray:
+        result["ray"] = ray_bench(bank, lines, tmp)
+
+    print("\nTARGETS: class answers/s %.1fx Math-Verify (>= 10x); distinct median %.2f and "
+          "p99 %.2f of Math-Verify's (< 1); cold check %.2fx import torch (<= 1.5x); "
+          "--jobs %d = --jobs 1 on %d of %d lines"
+          % (d_rate / mv_rate, dm / mm, dp / mp, cs["ratio"], a.jobs,
+             same["lines"] - same["differ"], same["lines"]))
+    C.write_json("grading" + (".quick" if a.quick else ""), result)
+
+
+def distinct_pass(a, bank, mv, result: dict) -> tuple[float, float, float, float]:
+    """Part 2: every distinct answer, derive then Math-Verify, one at a time."""
+    from derive.grade.work import Item, grade_items, state
     settings = settings_for(bank)
     st = state(settings)
     for q in bank.questions.values():       # a run's per-question set-up, untimed
@@ -349,23 +378,7 @@ def run_all(a, bank, lines, tmp: Path, result: dict, mv, students: int, mv_lines
         "proof_memo": {"hits": st.worker.hits, "misses": st.worker.misses},
         "proofs": proof_times(st.worker.spent, settings.proof_timeout),
         "slowest": [[s[0], s[1], s[2], s[3]] for s in slow[:20]]}
-
-    # --- 3. cold start -------------------------------------------------------------------
-    cs = cold_start(2 if a.quick else 7)
-    print(f"cold start: derive check {cs['derive_check_s']:.2f} s, import torch "
-          f"{cs['import_torch_s']:.2f} s, ratio {cs['ratio']:.2f} (median of paired ratios)")
-    result["cold_start"] = cs
-
-    # --- 4. Ray --------------------------------------------------------------------------
-    if a.ray:
-        result["ray"] = ray_bench(bank, lines, tmp)
-
-    print("\nTARGETS: class answers/s %.1fx Math-Verify (>= 10x); distinct median %.2f and "
-          "p99 %.2f of Math-Verify's (< 1); cold check %.2fx import torch (<= 1.5x); "
-          "--jobs %d = --jobs 1 on %d of %d lines"
-          % (d_rate / mv_rate, dm / mm, dp / mp, cs["ratio"], a.jobs,
-             same["lines"] - same["differ"], same["lines"]))
-    C.write_json("grading" + (".quick" if a.quick else ""), result)
+    return dm, dp, mm, mp
 
 
 def ray_bench(bank, lines: list[dict], tmp: Path) -> dict:
