@@ -31,7 +31,7 @@ from ..errors import AnswerError
 from . import shapes
 from .answer import Chain
 from .lexer import ACCENTS, Token, lex, lex_form
-from .operators import Operators
+from .operators import DOTS, DOTS_COMMANDS, Operators
 from .shapes import ShapeFault, is_matrix, scalarise, shape_text
 from .symbols import Context, SymbolSpec, is_asked, substitute_aliases
 from .tables import (FOREIGN, GREEK, ITALIC_FUNCTIONS, MATRIX_FUNCTIONS, MAX,
@@ -1184,8 +1184,17 @@ class Parser(Operators):
             return sp.Piecewise(*pieces)
         if env in ("pmatrix", "bmatrix", "matrix", "vmatrix"):
             rows: list[list[Any]] = [[]]
+            dots = None
             while not self.at(r"\end", "cmd"):
-                rows[-1].append(self.expr())
+                nxt = self.peek(1)
+                if self.peek() is not None and self.peek().kind == "cmd" \
+                        and self.peek().text in DOTS_COMMANDS \
+                        and nxt is not None and nxt.text in ("&", r"\\", r"\end"):
+                    tok = self.next()   # a_1 \\ \vdots \\ a_n: entries left out
+                    dots = dots or tok
+                    rows[-1].append(DOTS)
+                else:
+                    rows[-1].append(self.expr())
                 if self.at("&", "char"):
                     self.next()
                 elif self.at(r"\\", "cmd"):
@@ -1194,6 +1203,8 @@ class Parser(Operators):
             self.next()
             self.script_tokens()
             rows = [r for r in rows if r]
+            if dots is not None:
+                return self.dotted_vector(rows, dots)
             if len({len(r) for r in rows}) != 1:
                 raise self.error("matrix rows have different lengths", t, "shape.invalid")
             return scalarise(sp.ImmutableMatrix(rows))
@@ -1222,6 +1233,17 @@ class Parser(Operators):
         k = sp.Dummy("k", integer=True, positive=True)
         total = sp.Sum(sp.exp(v[k - 1, 0]), (k, 1, v.shape[0]))
         return ElementwiseApplyFunction(sp.Lambda(d, sp.exp(d) / total), v)
+
+    def logsumexp(self, t: Token) -> Any:
+        """``\\operatorname{logsumexp}(\\mathbf z)`` = log of the sum of the exponentials of
+        a vector's entries (a scalar); of a scalar, the scalar itself."""
+        v = self.operand()
+        if not is_matrix(v):
+            return v
+        if v.shape[1] != 1:
+            raise self.error("logsumexp takes a vector", t, "shape.inconsistent")
+        k = sp.Dummy("k", integer=True, positive=True)
+        return sp.log(sp.Sum(sp.exp(v[k - 1, 0]), (k, 1, v.shape[0])))
 
     def trace(self, t: Token) -> Any:
         m = self.operand()
@@ -1345,6 +1367,7 @@ COMMANDS = {
     r"\delta": _delta_or_letter,
     r"\diag": Parser.diag,
     r"\softmax": Parser.softmax,
+    r"\logsumexp": Parser.logsumexp,
     r"\tr": Parser.trace,
     r"\ones": Parser.ones,
     r"\prod": Parser.product,

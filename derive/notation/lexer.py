@@ -109,6 +109,9 @@ WORD_COMMANDS = {
     "tanh": r"\tanh", "Var": r"\Var", "E": None, "Tr": r"\tr", "det": r"\det",
     "vec": r"\vecop", "pinv": r"\pinv", "Heaviside": r"\heaviside", "Std": r"\Std",
     "argmin": r"\argmin", "argmax": r"\argmax", "arg min": r"\argmin", "arg max": r"\argmax",
+    "softplus": r"\softplus", "Softplus": r"\softplus", "logsumexp": r"\logsumexp",
+    "LogSumExp": r"\logsumexp", "GELU": r"\gelu", "gelu": r"\gelu", "SiLU": r"\silu",
+    "silu": r"\silu",
 }
 #: what may separate the digit groups of one number: 200\,000\,100, 200{,}000{,}100
 GROUP_SEPARATORS = (r"\,", "{,}", r"\ ", r"\thinspace ", "~")
@@ -400,6 +403,16 @@ def _normalise(tokens: list[Token], source: str = "") -> list[Token]:
                         # "\text{ and the new } w_{11} = ...": a separator, then prose
                         out.append(Token("word", "and", t.pos))
                         out.append(Token("word", " ".join(word.split()[1:]), t.pos))
+                    elif name in PROSE_COMMANDS and _counted(word) is not None:
+                        # \text{3 tensors}: a number, then what it counts (its unit)
+                        number, rest = _counted(word)
+                        out.append(Token("num", number, t.pos))
+                        out.append(Token("word", rest, t.pos))
+                    elif (name in PROSE_COMMANDS and word.lower().split()[-1:] == ["and"]
+                          and len(word.split()) > 1):
+                        # "\text{ for a real sample and }": prose, then a separator
+                        out.append(Token("word", " ".join(word.split()[:-1]), t.pos))
+                        out.append(Token("word", "and", t.pos))
                     elif name in PROSE_COMMANDS and (
                             not word or not word.replace(" ", "").isalnum() or " " in word
                             ):
@@ -440,6 +453,22 @@ def _normalise(tokens: list[Token], source: str = "") -> list[Token]:
             out.append(t)
             i += 1
     return _collapse_singleton_groups(out)
+
+
+def _counted(word: str) -> tuple[str, str] | None:
+    """``3 tensors``, ``three tensors``, ``12 weights per filter``: a leading number (digits,
+    or a number word) followed by words only, as (the number's digits, the words); else
+    None. A number elsewhere in the prose (``about 3``, ``3 or 4``, ``3x``) is not read."""
+    head, _, rest = word.strip().partition(" ")
+    rest = " ".join(rest.split())
+    if not rest or not all(w.isalpha() for w in rest.split()) or rest.split()[0] in KEYWORDS:
+        return None
+    if _digits(head.replace(".", "", 1)) and not head.startswith(".") \
+            and not head.endswith("."):
+        return head, rest
+    if head.lower() in NUMBER_WORDS:
+        return NUMBER_WORDS[head.lower()], rest
+    return None
 
 
 #: TeX's units of length: ``\\\\[4pt]``, ``\\\\[1ex]``
@@ -616,8 +645,9 @@ def canonical_derivatives(tokens: list[Token]) -> list[Token]:
                                              t.pos))
                         i = after
                         continue
-        # \partial_w f, \partial_w^2 f, \partial^2_w f, \nabla_w f
-        first, s = (_order(tokens, i + 1) if t.kind == "cmd" and t.text == r"\partial"
+        # \partial_w f, \partial_w^2 f, \partial^2_w f, \nabla_w f, \nabla^2_w f, \nabla_w^2 f
+        first, s = (_order(tokens, i + 1) if t.kind == "cmd" and t.text in (r"\partial",
+                                                                           r"\nabla")
                     else (1, i + 1))
         if t.kind == "cmd" and t.text in (r"\partial", r"\nabla") and s + 1 < n \
                 and tokens[s].text == "_":

@@ -36,6 +36,40 @@ class Operators:
                              "write the sum with \\sum", dots)
         return total
 
+    def dotted_vector(self, rows: list[list[Any]], dots: Token) -> Any:
+        """``\\begin{bmatrix} a_1 \\\\ \\vdots \\\\ a_n \\end{bmatrix}`` (a column) or
+        ``\\begin{bmatrix} a_1 & \\cdots & a_n \\end{bmatrix}`` (a row): the vector of the
+        pattern its first and last entries follow in one running index (checked against a
+        second entry where one is written), as long as the index runs; entries that follow
+        no one pattern are ambiguous (which entries are meant?)."""
+        if all(len(r) == 1 for r in rows):
+            items, column = [r[0] for r in rows], True
+        elif len(rows) == 1:
+            items, column = rows[0], False
+        else:
+            raise self.error("a matrix written with dots is not read: write its entries by a "
+                             "formula, as (A)_{ij} = ...", dots)
+        marks = [k for k, x in enumerate(items) if x is DOTS]
+        if marks != [len(items) - 2] or len(items) not in (3, 4):
+            raise self.error("write the first entry (and the second), the dots, then the last "
+                             "entry", dots)
+        first, second, last = items[0], (items[1] if len(items) == 4 else None), items[-1]
+        if any(is_matrix(x) for x in (first, second, last)):
+            raise self.error("the entries around the dots are not scalars", dots,
+                             "shape.invalid")
+        found = pattern_of(first, second, last)
+        if found is None:
+            raise self.error("the entries around the dots do not follow one pattern in an "
+                             "index, so the entries between them cannot be read: write the "
+                             "vector by its general entry", dots, "parse.ambiguous")
+        general, k, i0, end = found
+        p, q = sp.Dummy("p", integer=True), sp.Dummy("q", integer=True)
+        if column:
+            return sp.FunctionMatrix(end - i0, 1, sp.Lambda((p, q),
+                                                            general.xreplace({k: p + i0 + 1})))
+        return sp.FunctionMatrix(1, end - i0, sp.Lambda((p, q),
+                                                        general.xreplace({k: q + i0 + 1})))
+
     def evaluation(self, value: Any, toks: list[Token], t: Token) -> Any:
         """``X|_{v = a}``: X with v set to a. A declared derivative is already a value at a
         point (``\\frac{\\partial f}{\\partial w}`` is f'(w_k)): the bar may only name
@@ -504,10 +538,27 @@ def _clauses(toks: list[Token], index_tok: Token) -> list[list[Token]]:
     return out
 
 
+#: the dots of a vector written by its first and last entries (an entry of its own)
+DOTS = sp.Symbol("\\vdots")
+#: the commands that stand for the entries left out
+DOTS_COMMANDS = (r"\vdots", r"\cdots")
+
+
 def _series(first: Any, second: Any, last: Any) -> Any:
     """The sum ``first + second + ... + last`` whose terms differ only in one running
     index of the vectors (and families) they take entries of (entries that are the same in
     the first and the last term stay fixed); None if they do not follow one pattern."""
+    found = pattern_of(first, second, last)
+    if found is None:
+        return None
+    general, k, i0, end = found
+    return sp.Sum(general, (k, i0 + 1, end))
+
+
+def pattern_of(first: Any, second: Any, last: Any) -> tuple[Any, sp.Dummy, Any, Any] | None:
+    """The pattern that ``first``, (``second``,) ..., ``last`` follow in one running index
+    (see :func:`_series`): ``(general, k, i0, end)``, the general item in ``k``, which runs
+    from ``i0 + 1`` (the first item's) to ``end`` (the last's); None if there is none."""
     def entries(e: Any) -> dict | None:
         out: dict = {}
         for m in getattr(e, "atoms", lambda *a: set())(MatrixElement):
@@ -531,7 +582,7 @@ def _series(first: Any, second: Any, last: Any) -> Any:
         return None
     if second is not None and general.xreplace({k: i0 + 2}) != second:
         return None
-    return sp.Sum(general, (k, i0 + 1, end))
+    return general, k, i0, end
 
 
 def _range_from_body(body: Any, index: sp.Symbol) -> Any:

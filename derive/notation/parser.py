@@ -22,7 +22,7 @@ from .grammar import Parser
 from .lexer import ACCENTS, ASSIGN, Token, lex, lex_form
 from .shapes import free_dims, index_fault, is_matrix, settle
 from .symbols import Context, Pattern, asked_marker, asked_name, is_asked, substitute_aliases
-from .tables import FOREIGN, OPTIMISERS, PROSE_FUNCTIONS
+from .tables import FOREIGN, OPTIMISERS, PROSE_FUNCTIONS, STEP_WORDS
 
 SEPARATORS = (",", ";", "and")
 
@@ -71,7 +71,8 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool) -> ParsedAnswer
     tokens = _conclusion(lex(text))
     tokens = _strip_end_punctuation(tokens)
     main, defs = _split_where(tokens)
-    pieces = [_drop_lead_prose(p) for p in _split_top(main, SEPARATORS)]
+    pieces = [_named_part(_prose_heading(_drop_lead_prose(p), ctx), ctx)
+              for p in _split_top(main, SEPARATORS)]
     heading, pieces = _heading([p for p in pieces if p], ctx)
     pieces, diagonals = _diagonals([p for p in pieces if p], ctx)
     defs_pieces, more = _diagonals(_split_top(defs, SEPARATORS), ctx, used=pieces)
@@ -88,13 +89,15 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool) -> ParsedAnswer
             extra.extend(_definition(piece, ctx, extra, foreign_at))
     parts = []
     whole = _asked_entry(ctx)
-    pieces = [_assignment(_drop_common_label(p, ctx), ctx) for p in pieces]
+    pieces = [_assignment(_drop_common_label(_method_subscript(p, ctx), ctx), ctx)
+              for p in pieces]
     for piece in pieces:
         label = _entry_label(piece, ctx)
         if label is not None:
             parts.append(label.read(piece, ctx, extra, foreign_at))
             continue
-        p = Parser(substitute_aliases(piece, ctx.patterns, extra), ctx)
+        p = Parser(_old_values(piece, substitute_aliases(piece, ctx.patterns, extra),
+                               foreign_at), ctx)
         p.foreign_at = foreign_at
         chain = p.chain()
         parts.append(_free_index_entries(chain, piece, ctx, extra, foreign_at) or chain)
@@ -167,6 +170,77 @@ def _drop_lead_prose(piece: list[Token]) -> list[Token]:
             len(piece) > 1 and piece[1].text in ("=", ":")):   # \text{Parameter tensors} = 3
         piece = piece[1:]
     return piece
+
+
+def _part_words(ctx: Context) -> dict[str, set[str]]:
+    """The words that name each part of a tuple question: its name and its asked forms
+    written as one \\text word (``real``, ``generated``, ``fake``)."""
+    out: dict[str, set[str]] = {}
+    for part, forms in ctx.asked.items():
+        if not part:
+            continue
+        words = {part.lower()}
+        for form in forms:
+            toks = lex_form(form)
+            if toks and all(t.group is not None and t.group == toks[0].group for t in toks):
+                words.add("".join(t.text for t in toks).lower())
+        out[part] = words
+    return out
+
+
+def _named_part(piece: list[Token], ctx: Context) -> list[Token]:
+    """``v \\text{ for } X^i``, ``v \\text{ (real)}``, ``v \\text{ for a generated sample}``:
+    where a tuple is asked, prose after a part's value that names one part (by a word, or
+    ``for`` and the part's asked form) labels the value, as ``\\text{real} = v`` does; a
+    label common to the parts before the value is dropped (it names them together)."""
+    words_of = _part_words(ctx)
+    if len(words_of) < 2 or len(piece) < 2:
+        return piece
+    depths = _depths(piece)
+    k = max((j for j, t in enumerate(piece) if t.kind == "word" and depths[j] == 0),
+            default=None)
+    if not k:
+        return piece
+    word = piece[k].text.lower().replace("(", " ").replace(")", " ").replace(",", " ")
+    found: list[str] = []
+    if k == len(piece) - 1:   # 	ext{ (real)}, 	ext{ for a generated sample}
+        found = [p for p, ws in words_of.items() if ws & set(word.split())]
+    elif word.split() == ["for"]:   # 	ext{ for } X^i: an asked form after "for"
+        rest = substitute_aliases(piece[k + 1:], ctx.patterns)
+        if len(rest) == 1 and rest[0].kind == "ref" and str(rest[0].ref[0]).startswith(
+                "asked:"):
+            found = [str(rest[0].ref[0])[len("asked:"):]]
+    if len(found) != 1 or found[0] not in words_of:
+        return piece
+    value = _drop_common_label(piece[:k], ctx)
+    label = _name_tokens(value)
+    if not value or label is not None and any(
+            t.kind == "ref" for t in substitute_aliases(label, ctx.patterns)):
+        return piece   # \text{generated} = v \text{ (real)}: labelled already
+    target = asked_name(found[0])
+    return [Token("ref", target, piece[0].pos, (target, None)),
+            Token("char", "=", piece[k].pos), *value]
+
+
+def _prose_heading(piece: list[Token], ctx: Context) -> list[Token]:
+    """``\\text{Constraint: } b = 2a\\Delta``: a word before a colon labels a value
+    (``\\text{real: } a``), but an equation is no value: before one, a word that names
+    nothing the question gives is a heading, as prose before it is."""
+    if len(piece) < 4 or piece[0].group is None or piece[0].kind != "char":
+        return piece
+    k = 0
+    while k < len(piece) and piece[k].group == piece[0].group:
+        k += 1
+    if k >= len(piece) or piece[k].text != ":" or piece[k].kind != "char":
+        return piece
+    rest = piece[k + 1:]
+    depths = _depths(rest)
+    if not any(t.kind == "char" and t.text == "=" and depths[j] == 0
+               for j, t in enumerate(rest)):
+        return piece
+    if any(t.kind == "ref" for t in substitute_aliases(piece[:k], ctx.patterns)):
+        return piece   # 	ext{real}: ... names a part
+    return rest
 
 
 def _clean_part(piece: list[Token], ctx: Context) -> list[Token]:
@@ -309,13 +383,17 @@ def _drop_text_words_at_ends(piece: list[Token], ctx: Context) -> list[Token]:
             k += step
         return k
 
-    def prose(word: list[Token]) -> bool:
+    def prose(word: list[Token], after_number: bool = False) -> bool:
         subst = substitute_aliases(word, ctx.patterns)
-        return not (len(subst) == 1 and subst[0].kind == "ref")
+        if len(subst) == 1 and subst[0].kind == "ref":
+            # 416 \text{ params} where \text{params} is asked: the count's unit (a number
+            # times the asked quantity itself would say nothing)
+            return after_number and str(subst[0].ref[0]).startswith("asked:")
+        return True
 
     while piece and piece[-1].group is not None:
         k = word_end(len(piece) - 1, -1)
-        if not prose(piece[k + 1:]):
+        if not prose(piece[k + 1:], k >= 0 and piece[k].kind == "num"):
             break
         piece = piece[:k + 1]
     if piece and piece[0].group is not None:
@@ -452,7 +530,7 @@ def _trailing_definitions(pieces: list[list[Token]], ctx: Context
             defs.append(piece)
             continue
         name = _name_tokens(piece) or _prose_name(piece)
-        if name and not _is_declared_name(name, ctx):
+        if name and (not _is_declared_name(name, ctx) or _defined_entry(name, ctx)):
             idx = _indexed(name)
             base = idx[0] if idx else name
             if any(_uses(o, name) or _uses(o, base) for o in others):
@@ -462,6 +540,21 @@ def _trailing_definitions(pieces: list[list[Token]], ctx: Context
     if not keep:
         return pieces, []
     return keep, defs
+
+
+def _defined_entry(name: list[Token], ctx: Context) -> bool:
+    """``p_i`` where the question declares the family p with its definition: a trailing
+    ``p_i = \\frac{e^{z_i}}{\\ldots}`` defines the entries as \\text{where} does (the
+    answer's definition is what it states, right or wrong); ``p_2 = \\ldots`` (a number
+    index) is an entry's value, not a definition."""
+    subst = substitute_aliases(name, ctx.patterns)
+    if len(subst) != 1 or subst[0].kind != "ref" or not subst[0].ref[1]:
+        return False
+    spec = ctx.spec_of(subst[0].ref[0])
+    index = subst[0].ref[1]
+    return bool(spec is not None and spec.define and len(index) == 1
+                and index[0].kind == "char" and index[0].text.isalpha()
+                and _indexed(name) is not None)
 
 
 def _describes_rows(piece: list[Token]) -> bool:
@@ -993,6 +1086,69 @@ def _assignment(piece: list[Token], ctx: Context) -> list[Token]:
         return piece
     target = asked_name(next(iter(ctx.asked)))
     return [Token("ref", target, name[0].pos, (target, None)), *piece[len(name):]]
+
+
+def _old_values(piece: list[Token], subst: list[Token], foreign_at: dict) -> list[Token]:
+    """``w_{11}^{*} = w_{11} - 0.1 \\cdot 1.5 = -0.65``: where the label is the asked name
+    with a mark (``^*``, ``'``, ``^{\\text{new}}``: the updated value) and the value uses the
+    same name without it, that bare name is the value before the update, not the asked
+    quantity: a name the question's text gives but derive does not have (a step that uses
+    it is working, not checked; a graded value that uses it is ``symbol.foreign``)."""
+    depths = _depths(subst)
+    eq = next((k for k, t in enumerate(subst)
+               if t.kind == "char" and t.text == "=" and depths[k] == 0), None)
+    if eq != 1 or subst[0].kind != "ref" or not str(subst[0].ref[0]).startswith("asked:"):
+        return subst
+
+    def source(k: int) -> list[Token]:
+        start, end = subst[k].pos, subst[k + 1].pos if k + 1 < len(subst) else None
+        return [t for t in piece if t.pos >= start and (end is None or t.pos < end)]
+
+    label = [t.key for t in source(0)]
+    out = list(subst)
+    for k in range(eq + 1, len(subst)):
+        t = subst[k]
+        if t.kind != "ref" or t.ref[0] != subst[0].ref[0]:
+            continue
+        written = source(k)
+        keys = [u.key for u in written]
+        if 0 < len(keys) < len(label) and label[:len(keys)] == keys:
+            name = "".join(u.text for u in written)
+            sym = sp.Symbol(FOREIGN + name, real=True)
+            foreign_at.setdefault(sym, t.pos)
+            out[k] = Token("ref", name, t.pos, ("=", (Local(sym), None)))
+    return out
+
+
+def _method_subscript(piece: list[Token], ctx: Context) -> list[Token]:
+    """``\\hat{W}_{\\text{OLS}} = \\ldots``, ``\\theta_{\\text{MLE}} = \\ldots``: a label that is a
+    declared name with a prose subscript naming how it was found (a word, not a declared
+    name) is that name. A word of time (``w_{\\text{new}}``, ``w_{\\text{old}}``: table
+    ``STEP_WORDS``) names another value and is kept, and so is a subscript the value uses
+    too (``w_{\\text{a}} = w_{\\text{b}}``)."""
+    name = _name_tokens(piece)
+    if not name or len(name) < 3:
+        return piece
+    subst = substitute_aliases(name, ctx.patterns)
+    if len(subst) < 3 or subst[0].kind != "ref" or subst[1].text != "_":
+        return piece
+    sub = subst[2:]
+    if len(sub) > 2 and sub[0].text == "{" and sub[-1].text == "}":
+        sub = sub[1:-1]
+    if len(sub) == 1 and sub[0].kind == "word":
+        word = sub[0].text
+    elif len(sub) >= 2 and all(t.kind == "char" and t.group is not None
+                               and t.group == sub[0].group for t in sub):
+        word = "".join(t.text for t in sub)
+    else:
+        return piece
+    if " ".join(word.lower().split()) in STEP_WORDS:
+        return piece
+    cut = next(k for k, t in enumerate(name) if t.pos == subst[1].pos and t.text == "_")
+    rest = piece[len(name):]
+    if any(t.kind == "word" and t.text == word or t.group is not None for t in rest):
+        return piece   # the value uses prose subscripts too: not a label's description
+    return [*name[:cut], *rest]
 
 
 def _drop_common_label(piece: list[Token], ctx: Context) -> list[Token]:

@@ -165,7 +165,8 @@ class Context:
         # TeX typesets x_a^b and x^b_a alike: either order of the scripts is the form
         known = {(p.tokens, p.target) for p in pats}
         for p in list(pats):
-            for variant in (_swap_scripts(p.tokens), _bracket_list(p.tokens)):
+            for variant in (_swap_scripts(p.tokens), _bracket_list(p.tokens),
+                            _sample_index(p.tokens)):
                 if variant is not None and (variant, p.target) not in known:
                     known.add((variant, p.target))
                     pats.append(Pattern(variant, p.target, p.wildcard))
@@ -232,6 +233,31 @@ def _bracket_list(keys: tuple) -> tuple | None:
         elif key == ("char", ",") and depth == 1:
             comma = True
     return (("char", "["),) + keys[1:-1] + (("char", "]"),) if comma else None
+
+
+def _sample_index(keys: tuple) -> tuple | None:
+    """``D(X^{(i)})`` as the declared ``D(X^i)``: a superscript that is one lower-case
+    letter (the sample index of ``X^i``, ``Z^i``) written in brackets, the convention of
+    ``x^{(i)}`` for the i-th example; or None. Only a letter: ``f^{(2)}`` is no sample."""
+    out: list = []
+    found = False
+    k = 0
+    while k < len(keys):
+        if keys[k] == ("char", "^") and k + 1 < len(keys):
+            one = keys[k + 1]
+            if one == ("char", "{") and k + 3 < len(keys) and keys[k + 3] == ("char", "}"):
+                one, end = keys[k + 2], k + 4
+            else:
+                end = k + 2
+            if one[0] == "char" and len(one[1]) == 1 and "a" <= one[1] <= "z":
+                out += [("char", "^"), ("char", "{"), ("char", "("), one, ("char", ")"),
+                        ("char", "}")]
+                found = True
+                k = end
+                continue
+        out.append(keys[k])
+        k += 1
+    return tuple(out) if found else None
 
 
 def _script_end(keys: tuple, k: int) -> int:

@@ -13,6 +13,7 @@ import sympy as sp
 #: table to Typst (derive.publish.latex_text)
 from .lexer import GREEK  # noqa: E402,F401  (defined with the spellings; re-exported here)
 
+
 def _lattice(f):
     """``\\max``/``\\min`` as written: computed when every argument is a number
     (``\\max(3, 5)`` is 5), else only gathered into SymPy's canonical argument set,
@@ -34,6 +35,10 @@ SCALAR_FUNCS = {
     r"\tanh": sp.tanh, r"\sinh": sp.sinh, r"\cosh": sp.cosh, r"\sign": sp.sign,
     r"\sigmoid": lambda t: 1 / (1 + sp.exp(-t)),
     r"\relu": lambda t: MAX(t, 0),
+    r"\softplus": lambda t: sp.log(1 + sp.exp(t)),
+    # GELU, exactly t·Φ(t) (Hendrycks & Gimpel; the tanh form is an approximation of it)
+    r"\gelu": lambda t: t * (1 + sp.erf(t / sp.sqrt(2))) / 2,
+    r"\silu": lambda t: t / (1 + sp.exp(-t)),   # SiLU, t·σ(t) (swish with β = 1)
     r"\lg": lambda t: sp.log(t, 10),   # ISO 80000-2: lg is the base-10 logarithm
     # the Heaviside step, 1 for t > 0 (its value at 0 is a kink, never sampled)
     r"\heaviside": lambda t: sp.Piecewise((1, t > 0), (0, True)),
@@ -47,7 +52,8 @@ ITALIC_FUNCTIONS = {
     "ln": r"\log", "log": r"\log", "exp": r"\exp", "sin": r"\sin", "cos": r"\cos",
     "tan": r"\tan", "tanh": r"\tanh", "sign": r"\sign", "sgn": r"\sign", "max": r"\max",
     "min": r"\min", "softmax": r"\softmax", "sigmoid": r"\sigmoid", "relu": r"\relu",
-    "ReLU": r"\relu", "diag": r"\diag", "det": r"\det",
+    "ReLU": r"\relu", "diag": r"\diag", "det": r"\det", "softplus": r"\softplus",
+    "logsumexp": r"\logsumexp",
 }
 #: what a name is said to be in prose (``\sigma \text{ the softmax}``, ``H \text{ the
 #: Heaviside step}``), or set equal to (``\sigma = \operatorname{softmax}``): the words, lower
@@ -59,6 +65,12 @@ PROSE_FUNCTIONS = {
     "heaviside function": r"\heaviside", "heaviside step function": r"\heaviside",
     "unit step": r"\heaviside", "step function": r"\heaviside", "relu": r"\relu",
 }
+#: prose subscripts that name another value of a quantity (a step of an update, a time),
+#: never a description of how it was found: ``w_{\text{new}}`` is not ``w``
+STEP_WORDS = frozenset({
+    "new", "old", "next", "prev", "previous", "updated", "update", "current", "curr", "init",
+    "initial", "start", "final", "last", "first", "before", "after", "t", "k", "now", "then",
+})
 #: the prefix of the SymPy name of a symbol the question does not declare
 FOREIGN = "foreign:"
 #: minimisers and maximisers: named, never computed (a step of working)
