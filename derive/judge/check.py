@@ -825,8 +825,8 @@ def _judge_equation(q: Question, cand: Any, text: str, opts: Options) -> Verdict
 
 def _solved(eq: Any, q: Question) -> bool:
     """``eq`` gives the target itself: one side is the target (by name, or entry by entry,
-    which the reader gives as the name), the other does not use it. ``W^\top = \ldots``,
-    ``X^\top X W = X^\top Y`` state the same constraint without giving ``W``."""
+    which the reader gives as the name), the other does not use it. ``W^T = ...``,
+    ``X^T X W = X^T Y`` state the same constraint without giving ``W``."""
     target = q.context.objects[q.target]
     lhs, rhs = getattr(eq, "lhs", None), getattr(eq, "rhs", None)
     return any(a == target and not b.has(target) for a, b in ((lhs, rhs), (rhs, lhs))

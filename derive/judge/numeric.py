@@ -570,31 +570,30 @@ def _values(dr: Draw, exprs: Sequence[Any], fns: list[Any], ctx: Context,
 def _same_as(answer_on: list[tuple[Draw, Any, torch.Tensor]], wrong: Sequence[Any],
              ctx: Context, batch: int) -> list[int]:
     """Indices of the known wrong answers that equal the answer at every usable point of
-    every draw (away from the answer's, the reference's and that wrong answer's kinks)."""
+    every draw (away from the answer's, the reference's and that wrong answer's kinks).
+    The known wrong answers of the answer's shape are compared all at once, a draw at a
+    time (their values are stacked once per draw, :meth:`Draw.stacked`)."""
     fns = [_compiled_or_error(e) for e in wrong]
-    same = [True] * len(wrong)
+    alive: set[int] | None = None   # still equal everywhere so far
     seen = [0] * len(wrong)
     for dr, va, mask in answer_on:
         if isinstance(va, Exception):
             return []
-        for b in range(len(wrong)):
-            if not same[b] or isinstance(fns[b], Exception):
-                continue
-            vb_all, kink = _values(dr, wrong[b:b + 1], fns[b:b + 1], ctx, None,
-                                   torch.full_like(dr.kink, math.inf))
-            vb = vb_all[0]
-            if isinstance(vb, Exception) or va.shape[1:] != vb.shape[1:]:
-                same[b] = False
-                continue
-            m = mask & (kink > KINK_EPS)
-            good = int(m.sum())
-            if good == 0:
-                continue
-            e = _err(va.expand(batch, *va.shape[1:]), vb.expand(batch, *vb.shape[1:]))
-            seen[b] += good
-            if bool((m & ~(e <= 0)).any()):
-                same[b] = False
-    return [b for b in range(len(wrong)) if same[b] and seen[b] > 0]
+        shape = tuple(va.shape[1:])
+        idx, vals, kinks = dr.stacked(wrong, fns, ctx, shape)
+        alive = set(idx) if alive is None else alive & set(idx)
+        if not alive:
+            return []
+        m = mask & (kinks > KINK_EPS)                      # (n, B)
+        e = _err(va.expand(batch, *shape).unsqueeze(0), vals)
+        good = m.sum(1).tolist()
+        bad = (m & ~(e <= 0)).any(1).tolist()
+        for k, b in enumerate(idx):
+            if b in alive and good[k]:
+                seen[b] += good[k]
+                if bad[k]:
+                    alive.discard(b)
+    return sorted(b for b in (alive or ()) if seen[b] > 0)
 
 
 # --- the points of a question, drawn once ------------------------------------------------
@@ -613,6 +612,7 @@ class Draw:
         self._lock = threading.Lock()
         self._scale: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
         self._scalars: dict[Any, torch.Tensor] | None = None
+        self._stacks: dict[Any, tuple[list[int], torch.Tensor, torch.Tensor]] = {}
 
     def errors(self, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per point, ``v`` against the ground truth: how far past tolerance (what
@@ -635,6 +635,39 @@ class Draw:
                              if isinstance(v, torch.Tensor) and v.dim() == 3
                              and tuple(v.shape[1:]) == (1, 1)}
         return self._scalars
+
+    def stacked(self, wrong: Sequence[Any], fns: list[Any], ctx: Context,
+                shape: tuple) -> tuple[list[int], torch.Tensor, torch.Tensor]:
+        """The known wrong answers of this shape that can be evaluated here: their indices
+        in ``wrong``, their values stacked ``(n, B, *shape)`` and their kink distances
+        ``(n, B)``; made once per draw and list."""
+        try:
+            key: Any = (tuple(wrong), shape)
+            with self._lock:
+                hit = self._stacks.get(key)
+        except TypeError:
+            key, hit = None, None
+        if hit is not None:
+            return hit
+        batch = self.truth.shape[0]
+        idx, vals, kinks = [], [], []
+        for b, e in enumerate(wrong):
+            if isinstance(fns[b], Exception):
+                continue
+            got, kink = _values(self, [e], [fns[b]], ctx, None,
+                                torch.full_like(self.kink, math.inf))
+            v = got[0]
+            if isinstance(v, Exception) or tuple(v.shape[1:]) != shape:
+                continue
+            idx.append(b)
+            vals.append(v.expand(batch, *shape))
+            kinks.append(kink.expand(batch))
+        out = (idx, torch.stack(vals) if vals else torch.empty(0, batch, *shape),
+               torch.stack(kinks) if kinks else torch.empty(0, batch))
+        if key is not None:
+            with self._lock:
+                self._stacks[key] = out
+        return out
 
     def env(self) -> Env:
         """A fresh environment over the points (evaluation writes into it); no kinks."""
@@ -747,12 +780,15 @@ def _avoid_exprs(question) -> list[Any]:
 
 
 def _err(v: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
-    """Per point: how far past tolerance (<= 0 means within tolerance)."""
+    """Per point: how far past tolerance (<= 0 means within tolerance). ``v`` and
+    ``truth`` broadcast; a stack of values against one, ``(n, B, r, c)``, gives ``(n, B)``."""
     diff = (v - truth).abs()
     tol = ATOL + RTOL * truth.abs()
     excess = (diff - tol) / (1.0 + truth.abs())
     excess = torch.where(torch.isnan(v) & ~torch.isnan(truth), torch.inf, excess)
-    return excess.reshape(v.shape[0], -1).amax(1)
+    if excess.dim() > 3:
+        return excess.flatten(start_dim=2).amax(-1)
+    return excess.reshape(excess.shape[0], -1).amax(1)
 
 
 def _tolist(t: torch.Tensor) -> Any:
