@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..errors import BankError, UnknownQuestion
+from ..errors import AnswerError, BankError, UnknownQuestion
 from ..notation.declare import DeclarationError, make_context, spec
+from ..notation.lexer import lex_form
 from ..notation.symbols import Context, SymbolSpec
 from .registry import Definition, Settlement, Use, definition_of, settler_of
 
@@ -48,6 +49,9 @@ class Part:
     reference: str
     asked: tuple[str, ...] = ()
     kind: str = "expression"
+    #: forms that stand for one of the question's symbols in this part only:
+    #: ``(("DX", ("\sigma(z)", "D")),)`` from ``symbols = { DX = ['\sigma(z)', 'D'] }``
+    symbols: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,17 @@ class Question:
         for p in self.parts:
             asked[p.name] = p.asked
         try:
-            return make_context(list(self.symbols), asked)
+            ctx = make_context(list(self.symbols), asked)
         except DeclarationError as exc:
             raise BankError(str(exc), file=self.file, question=self.id, key="symbols") from None
+        for k, p in enumerate(self.parts):
+            if p.symbols:
+                try:
+                    ctx.add_part_forms(p.name, dict(p.symbols))
+                except ValueError as exc:
+                    raise BankError(str(exc), file=self.file, question=self.id,
+                                    key=f"parts[{k}].symbols") from None
+        return ctx
 
     def __hash__(self) -> int:
         return hash(self.id)
@@ -182,7 +194,7 @@ _Q_KEYS = _Q_REQUIRED | {"reference", "symbols", "asked", "points", "definition"
                          "explicit", "parts", "avoid_zero", "accept", "reject", "solution",
                          "errata", "verify"}
 _FORM_KEYS = {"latex", "label", "misconception", "feedback", "reason", "note"}
-_PART_KEYS = {"name", "reference", "asked", "kind"}
+_PART_KEYS = {"name", "reference", "asked", "kind", "symbols"}
 _CLAIM_KEYS = {"id", "statement", "settle", "exam_key", "note", "expect", "erratum"}
 _ERRATUM_KEYS = {"key", "ours", "why"}
 
@@ -347,9 +359,13 @@ def _question(d: dict, exam: str, f: str, code: str) -> Question:
                             file=f, question=qid, key=f"parts[{k}].kind")
         parts.append(Part(p["name"], p["reference"],
                           _strs(p.get("asked", []), f, qid, f"parts[{k}].asked"),
-                          p.get("kind", "expression")))
+                          p.get("kind", "expression"),
+                          _part_symbols(p.get("symbols"), f, qid, f"parts[{k}].symbols")))
     if kind == "tuple" and not parts:
         raise BankError("a tuple question needs parts", file=f, question=qid, key="parts")
+    if any(p.symbols for p in parts):
+        _check_part_symbols(kind, parts, symbols, _strs(d.get("asked", []), f, qid, "asked"),
+                            f, qid)
     if kind != "tuple" and "reference" not in d:
         raise BankError("missing", file=f, question=qid, key="reference")
     if "definition" in d and (not isinstance(d["definition"], str) or not d["definition"]):
@@ -379,6 +395,64 @@ def _question(d: dict, exam: str, f: str, code: str) -> Question:
         accept=forms("accept"), reject=forms("reject"), solution=d.get("solution", "").strip(),
         errata=_strs(d.get("errata", []), f, qid, "errata"), verify=d.get("verify", ""),
         file=f, code=code)
+
+
+def _part_symbols(v: Any, f: str, qid: str, key: str
+                  ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A part's ``symbols``: a table from a declared symbol's name to its forms there."""
+    if v is None:
+        return ()
+    if not isinstance(v, dict):
+        raise BankError("expected a table from a symbol's name to the forms that stand for "
+                        "it in this part: symbols = { DX = ['\\sigma(z)', 'D'] }", file=f,
+                        question=qid, key=key)
+    return tuple((name, _strs(forms, f, qid, f"{key}.{name}")) for name, forms in v.items())
+
+
+def _form_keys(form: str, f: str, qid: str, key: str) -> tuple:
+    try:
+        return tuple(t.key for t in lex_form(form))
+    except AnswerError as exc:
+        raise BankError(f"cannot read the form {form!r}: {exc.message}", file=f, question=qid,
+                        key=key) from None
+
+
+def _check_part_symbols(kind: str, parts: list[Part], symbols: list[SymbolSpec],
+                        asked: tuple[str, ...], f: str, qid: str) -> None:
+    """A part's own forms name a declared symbol, in a tuple question, and are no form the
+    whole question already gives (a name, or a label) nor one of a second symbol there."""
+    if kind != "tuple":
+        k = next(k for k, p in enumerate(parts) if p.symbols)
+        raise BankError(f"forms of a part's own are for a tuple question's parts (this "
+                        f"question's kind is {kind!r})", file=f, question=qid,
+                        key=f"parts[{k}].symbols")
+    by_name = {s.name: s for s in symbols}
+    wide: dict[tuple, str] = {}
+    for s in symbols:
+        for form in s.forms:
+            wide.setdefault(_form_keys(form, f, qid, f"symbols.{s.name}"), f"of {s.name}")
+    for where, forms in [("asked", asked), *((f"parts.{p.name}.asked", p.asked)
+                                               for p in parts)]:
+        for form in forms:
+            wide.setdefault(_form_keys(form, f, qid, where), "an asked name")
+    for k, p in enumerate(parts):
+        own: dict[tuple, str] = {}
+        for name, forms in p.symbols:
+            key = f"parts[{k}].symbols.{name}"
+            if name not in by_name:
+                raise BankError(f"{name!r} is not a symbol of this question (declared: "
+                                f"{', '.join(by_name) or 'none'})", file=f, question=qid,
+                                key=key)
+            for form in forms:
+                toks = _form_keys(form, f, qid, key)
+                if toks in wide:
+                    raise BankError(f"{form!r} is already a form of the whole question "
+                                    f"({wide[toks]}): a part cannot give it another meaning",
+                                    file=f, question=qid, key=key)
+                if own.get(toks, name) != name:
+                    raise BankError(f"{form!r} is given for both {own[toks]} and {name} in "
+                                    f"this part", file=f, question=qid, key=key)
+                own[toks] = name
 
 
 def _claim(d: dict, exam: str, f: str, code: str) -> Claim:

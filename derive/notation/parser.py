@@ -67,7 +67,8 @@ def _settle(value: Any, ctx: Context, pos: int) -> Any:
 
 # --- the answer -------------------------------------------------------------------
 
-def _parse_answer(text: str | bytes, ctx: Context, strict: bool) -> ParsedAnswer:
+def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool = True
+                  ) -> ParsedAnswer:
     tokens = _conclusion(lex(text))
     tokens = _strip_end_punctuation(tokens)
     main, defs = _split_where(tokens)
@@ -91,12 +92,14 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool) -> ParsedAnswer
     whole = _asked_entry(ctx)
     pieces = [_assignment(_drop_common_label(_method_subscript(p, ctx), ctx), ctx)
               for p in pieces]
-    for piece in pieces:
+    part_of = _piece_parts(pieces, ctx, extra) if by_part else [None] * len(pieces)
+    for piece, part in zip(pieces, part_of):
         label = _entry_label(piece, ctx)
         if label is not None:
             parts.append(label.read(piece, ctx, extra, foreign_at))
             continue
-        p = Parser(_old_values(piece, substitute_aliases(piece, ctx.patterns, extra),
+        patterns = ctx.part_patterns.get(part[0], ctx.patterns) if part else ctx.patterns
+        p = Parser(_old_values(piece, substitute_aliases(piece, patterns, extra),
                                foreign_at), ctx)
         p.foreign_at = foreign_at
         chain = p.chain()
@@ -122,7 +125,55 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool) -> ParsedAnswer
     source = text.decode("utf-8") if isinstance(text, bytes) else text
     for chain in parts:
         chain.texts = [source[a:b].strip() for a, b in chain.spans]
-    return ParsedAnswer(parts)
+    if any(part_of) and not _read_as_assigned(parts, part_of):
+        return _parse_answer(text, ctx, strict, by_part=False)   # the part was not what
+    return ParsedAnswer(parts)                                   # the judge will take
+
+
+def _piece_parts(pieces: list[list[Token]], ctx: Context, extra: list
+                 ) -> list[tuple[str, bool] | None]:
+    """The part of a tuple question each piece gives, ``(part, labelled)``, where some part
+    declares forms of its own (:meth:`Context.add_part_forms`): by its label
+    (``\\text{real} = v``, ``v \\text{ for } X^i``), the unlabelled pieces in order over the
+    parts left, as the judge assigns them. None for every piece where that cannot be told
+    for sure (another number of pieces, an asked name inside a value, a part named twice):
+    then no part's own forms are used, and they stay names of the student's own."""
+    names = [p for p in ctx.asked if p]
+    unknown: list[tuple[str, bool] | None] = [None] * len(pieces)
+    if not ctx.part_patterns or len(names) < 2 or len(pieces) != len(names):
+        return unknown
+    labels: list[str | None] = []
+    for piece in pieces:
+        toks = substitute_aliases(piece, ctx.patterns, extra)
+        marks = [k for k, t in enumerate(toks)
+                 if t.kind == "ref" and str(t.ref[0]).startswith("asked:")]
+        if not marks:
+            labels.append(None)
+        elif marks == [0] and len(toks) > 2 and toks[1].kind == "char" \
+                and toks[1].text in ("=", ":"):
+            labels.append(str(toks[0].ref[0])[len("asked:"):])
+        else:
+            return unknown
+    named = [x for x in labels if x is not None]
+    if len(set(named)) != len(named) or not set(named) <= set(names):
+        return unknown
+    rest = iter([n for n in names if n not in named])
+    return [(x, True) if x is not None else (next(rest), False) for x in labels]
+
+
+def _read_as_assigned(parts: list[Chain], part_of: list[tuple[str, bool] | None]) -> bool:
+    """The chains read with a part's own forms are the judge's for that part: a labelled
+    one still has its label first, an unlabelled one no asked name anywhere."""
+    if len(parts) != len(part_of):
+        return False
+    for chain, (part, labelled) in zip(parts, part_of):
+        if labelled:
+            if is_asked(chain.items[0]) != part:
+                return False
+        elif any(is_asked(s) is not None for x in chain.items
+                 for s in (x.atoms(sp.Symbol) if isinstance(x, sp.Basic) else ())):
+            return False
+    return True
 
 
 # --- what surrounds the mathematics -------------------------------------------------

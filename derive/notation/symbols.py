@@ -142,10 +142,14 @@ class Context:
     #: with the Context
     cache: dict[Any, Any] = field(init=False, repr=False, compare=False)
     patterns: list[Pattern] = field(init=False)
+    #: part -> the patterns its value is read with: the question's, and the forms that
+    #: stand for one of its symbols in that part only (:meth:`add_part_forms`)
+    part_patterns: dict[str, list[Pattern]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.by_name = {s.name: s for s in self.specs}
         self.cache = {}
+        self.part_patterns = {}
         self.objects = {}
         for s in sorted(self.specs, key=lambda s: s.kind != "dim"):  # dims first
             if s.kind not in KINDS:
@@ -162,17 +166,22 @@ class Context:
             self.objects[asked_name(part)] = asked_marker(part)
             for form in forms:
                 pats.append(_pattern(form, asked_name(part), None))
-        # TeX typesets x_a^b and x^b_a alike: either order of the scripts is the form
-        known = {(p.tokens, p.target) for p in pats}
-        for p in list(pats):
-            for variant in (_swap_scripts(p.tokens), _bracket_list(p.tokens),
-                            _sample_index(p.tokens)):
-                if variant is not None and (variant, p.target) not in known:
-                    known.add((variant, p.target))
-                    pats.append(Pattern(variant, p.target, p.wildcard))
         # longest first, so D_C wins over D and \hat x_i over x
-        pats.sort(key=lambda p: -len(p.tokens))
-        self.patterns = pats
+        self.patterns = sorted(_with_variants(pats), key=lambda p: -len(p.tokens))
+
+    def add_part_forms(self, part: str, forms: dict[str, Sequence[str]]) -> None:
+        """Forms that stand for a declared symbol inside one part of a tuple question only
+        (``\\sigma(z)`` is ``D(X^i)`` in the part "real" and ``D(G(Z^i))`` in the part
+        "generated"): the parser reads that part's value with them, and no other."""
+        pats: list[Pattern] = []
+        for name, fs in forms.items():
+            s = self.by_name[name]
+            for form in fs:
+                pats.append(_pattern(form, name, s.index))
+                if s.kind in ("vector", "matrix"):
+                    pats.extend(_entry_patterns(pats[-1]))
+        self.part_patterns[part] = sorted([*self.patterns, *_with_variants(pats)],
+                                          key=lambda p: -len(p.tokens))
 
     def dim(self, d: str | int) -> sp.Basic:
         if isinstance(d, int):
@@ -205,6 +214,21 @@ def is_asked(expr: Any) -> str | None:
     if isinstance(expr, sp.Symbol) and expr.name.startswith("asked:"):
         return expr.name[len("asked:"):]
     return None
+
+
+def _with_variants(pats: list[Pattern]) -> list[Pattern]:
+    """The patterns and their variants: TeX typesets x_a^b and x^b_a alike (either order
+    of the scripts is the form), a list may be in square brackets, a sample index in
+    parentheses."""
+    pats = list(pats)
+    known = {(p.tokens, p.target) for p in pats}
+    for p in list(pats):
+        for variant in (_swap_scripts(p.tokens), _bracket_list(p.tokens),
+                        _sample_index(p.tokens)):
+            if variant is not None and (variant, p.target) not in known:
+                known.add((variant, p.target))
+                pats.append(Pattern(variant, p.target, p.wildcard))
+    return pats
 
 
 def _pattern(form: str, target: str, wildcard: str | None) -> Pattern:
