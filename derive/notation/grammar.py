@@ -50,6 +50,9 @@ class Parser(Operators):
         self.end_pos = tokens[-1].pos + len(tokens[-1].text) if tokens else 0
         self.foreign_at: dict[sp.Symbol, int] = {}   # undeclared names read, and where
         self.ranges: dict[Any, Any] = {}   # a bound index -> its upper bound (e_i's length)
+        # the variable of a derivative that an evaluation bar after it names
+        # (\nabla_\theta(\ldots)\big|_{\theta=\theta_k}): its tokens -> (local, point)
+        self.bar_locals: dict[tuple[str, ...], tuple[Any, Any]] = {}
 
     def child(self, tokens: list[Token]) -> "Parser":
         """A parser for a piece of this answer (a script, an argument), sharing what this
@@ -58,6 +61,7 @@ class Parser(Operators):
         p.bound = self.bound
         p.foreign_at = self.foreign_at
         p.ranges = self.ranges
+        p.bar_locals = self.bar_locals
         return p
 
     # -- token helpers
@@ -955,11 +959,22 @@ class Parser(Operators):
         p = 2
         if self.at("_", "char"):
             self.next()
-            p = self.sub(self.script_tokens())
+            script = self.script_tokens()
+            p = "F" if [u.text for u in script] == ["F"] else self.sub(script)
         if not is_matrix(inner):
             return sp.Abs(inner)
-        if inner.shape[1] != 1:
-            raise self.error("only vector norms are understood", t, "shape.invalid")
+        if inner.shape[1] != 1 or p == "F":
+            # of a matrix: the norm of its entries (Frobenius; \|\theta\|_2^2 of a weight
+            # matrix is the L2 regulariser, the convention of weight decay)
+            if p not in (2, "F"):
+                raise self.error("of a matrix, only the norm of its entries (\\|W\\|_F) is "
+                                 "understood", t, "shape.invalid")
+            sq = sp.Trace(inner.T * inner)
+            if self.at("^", "char") and self.peek(1) and self.peek(1).text == "2":
+                self.next()
+                self.next()
+                return sq
+            return sp.sqrt(sq)
         if p == 1:
             k = sp.Dummy("k", integer=True, positive=True)
             return sp.Sum(sp.Abs(inner[k - 1, 0]), (k, 1, inner.shape[0]))

@@ -12,10 +12,10 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..errors import AnswerError
 from . import shapes
-from .lexer import Token, lex_form
-from .shapes import is_matrix
-from .symbols import substitute_aliases
-from .tables import FOREIGN, MAX_SUM_TERMS, RELATIONS
+from .lexer import ACCENTS, ASSIGN, Token, lex, lex_form
+from .shapes import Gradient, is_matrix
+from .symbols import Context, SymbolSpec, substitute_aliases
+from .tables import FOREIGN, GREEK, MAX_SUM_TERMS, RELATIONS
 
 
 class Operators:
@@ -76,7 +76,17 @@ class Operators:
         that point (``|_{w = w_k}``, ``|_{w_k}``), anything else is refused."""
         eq = next((k for k, u in enumerate(toks) if u.kind == "char" and u.text == "="), None)
         point = self.sub(toks[eq + 1:] if eq is not None else toks)
-        if eq is not None:
+        bound = self.bar_locals.get(tuple(u.text for u in toks[:eq])) if eq else None
+        if bound is not None and getattr(value, "has", lambda v: False)(bound[0]):
+            # \nabla_\theta(\ldots)\big|_{\theta=\theta_k}: the gradient in the variable
+            # the bar names, taken at its point (never of what depends on the point too)
+            local = bound[0]
+            for g in value.atoms(Gradient):
+                if g.var == local and any(g.expr.has(a) for a in _atoms_of(point)):
+                    raise self.error("the expression differentiated uses the point of "
+                                     "evaluation itself: write the derivative out", t)
+            return value.xreplace({local: point})
+        if eq is not None and bound is None:
             var = self.sub(toks[:eq])
             if isinstance(var, (sp.Symbol, MatrixElement)) and getattr(value, "has",
                                                                        lambda v: False)(var):
@@ -191,25 +201,98 @@ class Operators:
         if probe.foreign_at or is_matrix(body) or not isinstance(
                 var, (sp.Symbol, MatrixElement, sp.MatrixSymbol)):
             return None
-        return self.shaped(t, shapes.gradient, body, var)
+        # \frac{\partial y_i}{\partial \beta} with y_i = \gamma\hat x_i + \beta declared
+        return self.shaped(t, shapes.gradient, self.expand_definitions(body, var), var)
 
     def derivative(self, var_t: list[Token], t: Token) -> Any:
         """``\\frac{\\partial}{\\partial s_k}\\left(...\\right)``: the derivative operator, in a
-        declared scalar or an entry of a declared vector (a step in a chain of working)."""
-        var = self.sub(var_t)
+        declared scalar or an entry of a declared vector (a step in a chain of working), or
+        in a variable that an evaluation bar after it names (``\\left.\\frac{\\partial}
+        {\\partial\\theta}(\\ldots)\\right|_{\\theta=\\theta_k}``)."""
+        scope = self.bar_binding(var_t)
+        var = scope[var_t[0].text] if scope else self.sub(var_t)
         if not (isinstance(var, (sp.Symbol, MatrixElement, sp.MatrixSymbol))):
             raise self.error("differentiate with respect to a declared scalar, vector or "
                              "matrix, or an entry of one", t, "parse.syntax")
         if self.peek() is None:
             raise self.error("the derivative operator needs something to differentiate", t)
-        body = self.operator_body()
+        body = self.bound_body(scope)
         if is_matrix(body):
             raise self.error("the derivative operator takes a scalar here", t, "shape.invalid")
-        return self.differentiate(body, var, t)
+        return self.differentiate(body, var, t, var_t)
 
-    def differentiate(self, body: Any, var: Any, t: Token) -> Any:
+    def bar_binding(self, var_t: list[Token]) -> dict[str, Any] | None:
+        """A derivative's variable that the question does not declare, named by an
+        evaluation bar after the derivative (``\\nabla_\\theta(\\ldots)\\big|_{\\theta =
+        \\theta_k}``): a variable of the point's shape, bound in what is differentiated and
+        set to the point by the bar. None where no bar names it."""
+        if len(var_t) != 1 or var_t[0].kind not in ("char", "cmd") or not (
+                var_t[0].text.isalpha() or var_t[0].text[1:] in GREEK):
+            return None
+        depth = 0
+        for k in range(self.i, len(self.t)):
+            u = self.t[k]
+            if u.kind == "char" and u.text in "([{":
+                depth += 1
+            elif u.kind == "char" and u.text in ")]}":
+                depth -= 1
+                if depth < 0:
+                    return None
+            elif depth == 0 and u.kind == "char" and u.text in "=,;":
+                return None
+            elif (depth == 0 and u.kind == "char" and u.text == "|" and k + 2 < len(self.t)
+                  and self.t[k + 1].text == "_"):
+                script = (self.t[k + 3:self.group_end(k + 2) - 1]
+                          if self.t[k + 2].text == "{" else [self.t[k + 2]])
+                eq = next((j for j, x in enumerate(script) if x.text == "="), None)
+                if not eq or [x.text for x in script[:eq]] != [var_t[0].text]:
+                    return None
+                try:
+                    point = self.sub(script[eq + 1:])
+                except AnswerError:
+                    return None
+                if isinstance(point, sp.Tuple) or any(
+                        str(a).startswith(FOREIGN) for a in getattr(point, "free_symbols", ())):
+                    return None
+                name = "@" + var_t[0].text
+                local = (sp.MatrixSymbol(name, *point.shape) if is_matrix(point)
+                         else sp.Symbol(name, real=True))
+                self.bar_locals[(var_t[0].text,)] = (local, point)
+                return {var_t[0].text: local}
+        return None
+
+    def bound_body(self, scope: dict[str, Any] | None) -> Any:
+        """The operator's body, read with the bar's variable bound (``scope``)."""
+        if scope is None:
+            return self.operator_body()
+        self.bound.append(scope)
+        try:
+            return self.operator_body()
+        finally:
+            self.bound.pop()
+
+    def differentiate(self, body: Any, var: Any, t: Token,
+                      var_t: list[Token] | None = None) -> Any:
         """d body / d var; a body with a name the question does not give depends on var in
-        a way nobody knows: the derivative is then a name of its own, not 0."""
+        a way nobody knows: the derivative is then a name of its own, not 0. A name whose
+        derivative in var the question declares (``L`` or ``L(\\theta)`` with ``\\nabla_\\theta
+        L`` declared) has that derivative, by linearity (where the body is linear in it)."""
+        body = self.expand_definitions(body, var)
+        known = {}
+        for s in getattr(body, "free_symbols", ()):
+            if str(s).startswith(FOREIGN) and s != var and var_t is not None:
+                d = self.declared_derivative(s, var, var_t)
+                if d is not None:
+                    known[s] = d
+        if known:
+            coeffs = {s: sp.diff(body, s) for s in known}
+            if all(not c.has(*known) and not c.has(var) for c in coeffs.values()):
+                rest = body.xreplace({s: 0 for s in known})
+                value = shapes.gradient(rest, var) if rest.has(var) else None
+                for s, c in coeffs.items():
+                    term = self.shaped(t, shapes.mul, c, known[s]) if c != 1 else known[s]
+                    value = term if value is None else self.shaped(t, shapes.add, value, term)
+                return value
         # a name of the answer's own is a quantity of its own (independent of var); a
         # function of it or a derivative (\sigma(z), \partial L / \partial w) may depend on var
         unknown = {s for s in getattr(body, "free_symbols", ())
@@ -217,6 +300,137 @@ class Operators:
         if unknown:
             return self.foreign_name(f"d({body})/d({var})", t)
         return self.shaped(t, shapes.gradient, body, var)
+
+    def declared_derivative(self, sym: Any, var: Any, var_t: list[Token]) -> Any:
+        """The declared quantity that is the derivative of the answer's name ``sym`` (``L``,
+        or ``L(\\theta)`` at the variable itself) in ``var``, where the question declares
+        one (a form ``\\frac{\\partial L}{\\partial \\theta}``, ``\\nabla_\\theta L``) and it is
+        declared at the point where var is (the bar's point, else var); else None."""
+        name = str(sym)[len(FOREIGN):]
+        if "(" in name:
+            name, _, args = name.partition("(")
+            if args != " ".join(u.text for u in var_t) + ")":
+                return None
+        local = next((b for b in self.bar_locals.values() if b[0] == var), None)
+        if local is None and (str(var).startswith(FOREIGN) or not isinstance(
+                var, (sp.Symbol, MatrixElement, sp.MatrixSymbol))):
+            return None
+        point = local[1] if local is not None else var
+        for target, num, den in self.derivative_forms():
+            if "".join(u.text for u in num) != name.replace(" ", ""):
+                continue
+            if local is not None:   # the bar's variable: the same letter
+                if [u.text for u in den] != [u.text for u in var_t]:
+                    continue
+                form_var = var
+            else:
+                probe = type(self)(substitute_aliases(den, self.ctx.patterns), self.ctx)
+                probe.bound = self.bound
+                try:
+                    form_var = probe.whole()
+                except AnswerError:
+                    continue
+                if probe.foreign_at:
+                    continue
+            obj = self.ctx.objects[target]
+            if form_var == var and getattr(obj, "shape", None) == getattr(var, "shape", None) \
+                    and self.at_point(target, point):
+                return obj
+        return None
+
+    def derivative_forms(self) -> list[tuple[str, list[Token], list[Token]]]:
+        """The declared forms that are a derivative of a name (``\\frac{\\partial L}{\\partial
+        \\theta}``, ``\\nabla_\\theta L(\\theta_k)``): (symbol, the name's tokens, the
+        variable's tokens)."""
+        key = ("derivative-forms",)
+        if key not in self.ctx.cache:
+            out = []
+            for spec in self.ctx.specs:
+                if spec.kind in ("family", "function", "dim", "index"):
+                    continue
+                for form in spec.forms:
+                    toks = lex_form(form)
+                    if len(toks) < 8 or [u.text for u in toks[:3]] != [r"\frac", "{",
+                                                                       r"\partial"]:
+                        continue
+                    close = next((k for k in range(3, len(toks)) if toks[k].text == "}"), None)
+                    if close is None or close + 3 >= len(toks) or \
+                            toks[close + 2].text != r"\partial":
+                        continue
+                    end = next((k for k in range(close + 3, len(toks))
+                                if toks[k].text == "}"), None)
+                    if end is None or close == 3 or end == close + 3 or any(
+                            u.text in "{}" for u in toks[3:close] + toks[close + 3:end]):
+                        continue
+                    found = (spec.name, toks[3:close], toks[close + 3:end])
+                    keys = [u.key for u in found[1] + found[2]]
+                    if not any(o[0] == spec.name and [u.key for u in o[1] + o[2]] == keys
+                               for o in out):
+                        out.append(found)
+            self.ctx.cache[key] = out
+        return self.ctx.cache[key]
+
+    def expand_definitions(self, body: Any, var: Any) -> Any:
+        """``body`` with the quantities the question defines (``define``: ``y_i = \\gamma
+        \\hat x_i + \\beta``) that depend on ``var`` replaced by their definitions, so a
+        derivative in var sees through them; the others are kept as names."""
+        if not isinstance(body, sp.Basic):
+            return body
+        target = var.parent if isinstance(var, MatrixElement) else var
+        depends: dict[str, bool] = {}
+
+        def dep(name: str, seen: frozenset = frozenset()) -> bool:
+            if name not in depends:
+                d = self.definition(name)
+                depends[name] = d is not None and name not in seen and (
+                    d[0].has(target) or any(
+                        dep(s.name, seen | {name}) for s in self.ctx.specs
+                        if s.define and s.name != name and d[0].has(self.ctx.objects[s.name])))
+            return depends[name]
+
+        for _ in range(len(self.ctx.specs)):
+            subs = {}
+            for s in self.ctx.specs:
+                if not s.define or s.body is not None or s.kind == "function":
+                    continue
+                obj = self.ctx.objects.get(s.name)
+                if obj is None or not body.has(obj) or not dep(s.name):
+                    continue
+                expr, index = self.definition(s.name)
+                if s.kind == "family":
+                    for el in body.atoms(MatrixElement):
+                        if el.parent == obj:
+                            subs[el] = expr.xreplace({index: el.args[1] + 1})
+                else:
+                    subs[obj] = expr
+            if not subs:
+                break
+            body = body.xreplace(subs)
+        return body
+
+    def definition(self, name: str) -> tuple[Any, Any] | None:
+        """A defined symbol's definition, read by this grammar (for a family, in its index
+        letter, which is returned too); None where it cannot be read here."""
+        key = ("grammar-definition", name)
+        if key not in self.ctx.cache:
+            s = self.ctx.spec_of(name)
+            sub, index, out = self.ctx, None, None
+            if s is not None and s.define:
+                if s.kind == "family":
+                    letter = s.index or "i"
+                    sub = Context([x for x in self.ctx.specs if x.name != s.name]
+                                  + [SymbolSpec(letter, "index", of=str(s.shape[0]))],
+                                  asked={}, constants=self.ctx.constants)
+                    index = sub.objects[letter]
+                try:
+                    p = type(self)(substitute_aliases(lex(s.define), sub.patterns), sub)
+                    expr = p.whole()
+                    if not p.foreign_at and not is_matrix(expr):
+                        out = (expr, index)
+                except AnswerError:
+                    out = None
+            self.ctx.cache[key] = out
+        return self.ctx.cache[key]
 
     def operator_body(self) -> Any:
         """What a derivative operator applies to: the product after it
@@ -232,6 +446,9 @@ class Operators:
                               else end + 2)
                 if any(u.text == "=" for u in self.t[end + 1:script_end]):
                     return self.primary()
+            if nxt is not None and nxt.text == "|" and end + 1 < len(self.t) \
+                    and self.t[end + 1].text == "_":
+                return self.primary()   # \nabla_\theta(\ldots)\big|_{\theta=\theta_k}
         return self.term()
 
     def group_end(self, k: int) -> int:
@@ -251,13 +468,15 @@ class Operators:
         """``\\nabla_{\\mathbf x}(\\ldots)``: the gradient of an expression (a declared gradient,
         ``\\nabla_{\\mathbf w} J``, is a name and never reaches here); without a subscript,
         in the only vector the expression has."""
-        var = None
+        var, var_t, scope = None, None, None
         if self.at("_", "char"):
             self.next()
-            var = self.sub(self.script_tokens())
+            var_t = self.script_tokens()
+            scope = self.bar_binding(var_t)
+            var = scope[var_t[0].text] if scope else self.sub(var_t)
         if self.peek() is None:
             raise self.error("the gradient needs something to differentiate", t)
-        body = self.operator_body()
+        body = self.bound_body(scope)
         if var is None:
             vectors = [m for m in getattr(body, "atoms", lambda *a: set())(sp.MatrixSymbol)]
             if len(vectors) != 1:
@@ -265,7 +484,7 @@ class Operators:
             var = vectors[0]
         if not isinstance(var, (sp.Symbol, MatrixElement, sp.MatrixSymbol)):
             raise self.error("the gradient is taken in a declared scalar, vector or matrix", t)
-        return self.differentiate(body, var, t)
+        return self.differentiate(body, var, t, var_t)
 
     def evaluated(self, t: Token) -> Any:
         """``\\left. X \\right|_{v = a}``: X at v = a."""
@@ -606,3 +825,86 @@ def _open_of_last(toks: list[Token]) -> int | None:
         if depth == 0:
             return k if k > 0 else None
     return None
+
+
+def _atoms_of(value: Any) -> set:
+    """The symbols and matrix symbols ``value`` is written in."""
+    if not isinstance(value, sp.Basic):
+        return set()
+    return set(value.free_symbols) | set(value.atoms(sp.MatrixSymbol))
+
+
+def in_place_update(piece: list[Token], ctx: Context) -> list[Token]:
+    """``\\theta \\leftarrow (1 - \\alpha\\lambda)\\theta - \\alpha\\nabla L(\\theta)``: an update
+    written in place. Where the name on the left of an assignment (``\\leftarrow``, ``:=``;
+    never ``=``) is not declared but the question declares its iterates, one form
+    ``NAME_{k+1}`` (the new value) and one ``NAME_k`` (the old, same index letter), the
+    left is the new value and the bare name on the right is the old one."""
+    depths = [0] * len(piece)
+    depth = 0
+    for k, t in enumerate(piece):
+        if t.kind == "char" and t.text in ")]}":
+            depth -= 1
+        depths[k] = depth
+        if t.kind == "char" and t.text in "([{":
+            depth += 1
+    eq = next((k for k, t in enumerate(piece)
+               if t.kind == "char" and t.text == "=" and depths[k] == 0), None)
+    if not eq or piece[eq].ref != ASSIGN:
+        return piece
+    name = piece[:eq]
+    if any(t.kind == "ref" for t in substitute_aliases(name, ctx.patterns)):
+        return piece
+    pair = _iterates(name, ctx)
+    if pair is None:
+        return piece
+    new, old = pair
+    keys = [t.key for t in name]
+    out = [Token(u.kind, u.text, name[0].pos, u.ref) for u in new]
+    k = eq
+    while k < len(piece):
+        after = piece[k + len(keys)] if k + len(keys) < len(piece) else None
+        if [t.key for t in piece[k:k + len(keys)]] == keys and not (
+                after is not None and after.kind == "char" and after.text in "_^'") and not (
+                piece[k - 1].kind == "cmd" and piece[k - 1].text in ACCENTS):
+            out.extend(Token(u.kind, u.text, piece[k].pos, u.ref) for u in old)
+            k += len(keys)
+        else:
+            out.append(piece[k])
+            k += 1
+    return out
+
+
+def _iterates(name: list[Token], ctx: Context) -> tuple[list[Token], list[Token]] | None:
+    """The forms of the new and the old iterate of ``name`` (``\\theta_{k+1}``, ``\\theta_k``:
+    ``name`` with a step script in one index letter) where the question declares exactly
+    one of each; else None."""
+    keys = [t.key for t in name]
+    found: dict[tuple[str, str, bool], dict[str, list[Token]]] = {}
+    for spec in ctx.specs:
+        if spec.kind not in ("scalar", "vector", "matrix"):
+            continue
+        for form in spec.forms:
+            toks = lex_form(form)
+            script = toks[len(keys):]
+            if [t.key for t in toks[:len(keys)]] != keys or len(script) < 2 \
+                    or script[0].text not in "_^":
+                continue
+            inner = [t.text for t in script[1:]]
+            if len(inner) > 2 and inner[0] == "{" and inner[-1] == "}":
+                inner = inner[1:-1]
+            if len(inner) > 2 and inner[0] == "(" and inner[-1] == ")":
+                inner = inner[1:-1]
+            if len(inner) == 1 and inner[0].isalpha() and len(inner[0]) == 1:
+                found.setdefault((script[0].text, inner[0], False), {}).setdefault(
+                    spec.name, toks)
+            elif inner[1:] == ["+", "1"] and inner[0].isalpha() and len(inner[0]) == 1:
+                found.setdefault((script[0].text, inner[0], True), {}).setdefault(
+                    spec.name, toks)
+    pairs = {}
+    for (mark, letter, is_new), news in found.items():
+        olds = found.get((mark, letter, False))
+        if is_new and olds and len(news) == 1 and len(olds) == 1 and news.keys() != olds.keys():
+            names = (next(iter(news)), next(iter(olds)))
+            pairs.setdefault(names, (next(iter(news.values())), next(iter(olds.values()))))
+    return next(iter(pairs.values())) if len(pairs) == 1 else None

@@ -20,6 +20,7 @@ from ..errors import AnswerError
 from .answer import Chain, Local, ParsedAnswer  # noqa: F401  (Chain: re-exported)
 from .grammar import Parser
 from .lexer import ACCENTS, ASSIGN, Token, lex, lex_form
+from .operators import in_place_update
 from .shapes import free_dims, index_fault, is_matrix, settle
 from .symbols import Context, Pattern, asked_marker, asked_name, is_asked, substitute_aliases
 from .tables import FOREIGN, OPTIMISERS, PROSE_FUNCTIONS, STEP_WORDS
@@ -90,7 +91,8 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool =
             extra.extend(_definition(piece, ctx, extra, foreign_at))
     parts = []
     whole = _asked_entry(ctx)
-    pieces = [_assignment(_drop_common_label(_method_subscript(p, ctx), ctx), ctx)
+    pieces = [_assignment(_drop_common_label(_method_subscript(in_place_update(p, ctx), ctx),
+                                             ctx), ctx)
               for p in pieces]
     part_of = _piece_parts(pieces, ctx, extra) if by_part else [None] * len(pieces)
     for piece, part in zip(pieces, part_of):

@@ -166,8 +166,11 @@ class Context:
             self.objects[asked_name(part)] = asked_marker(part)
             for form in forms:
                 pats.append(_pattern(form, asked_name(part), None))
-        # longest first, so D_C wins over D and \hat x_i over x
-        self.patterns = sorted(_with_variants(pats), key=lambda p: -len(p.tokens))
+        # longest first, so D_C wins over D and \hat x_i over x; of one length, a form as
+        # declared before an entry's wildcard (\partial L/\partial \theta_k is the declared
+        # gradient at theta_k, not an entry of \partial L/\partial \theta)
+        self.patterns = sorted(_with_variants(pats),
+                               key=lambda p: (-len(p.tokens), p.wildcard is not None))
 
     def add_part_forms(self, part: str, forms: dict[str, Sequence[str]]) -> None:
         """Forms that stand for a declared symbol inside one part of a tuple question only
