@@ -520,16 +520,29 @@ class Parser(Operators):
 
     def group(self, open_: str, close: str) -> Any:
         start = self.next()
-        items = [self.expr()]
+        dots = None
+
+        def item() -> Any:
+            nonlocal dots
+            u, nxt = self.peek(), self.peek(1)
+            if (u is not None and u.kind == "cmd" and u.text in DOTS_COMMANDS
+                    and nxt is not None and nxt.text in (",", close)):
+                dots = dots or self.next()   # (a_1, \ldots, a_n): entries left out
+                return DOTS
+            return self.expr()
+
+        items = [item()]
         while self.at(",", "char") or self.at(";", "char"):   # (1{,}5; -0{,}65)
             self.next()
-            items.append(self.expr())
+            items.append(item())
         t = self.peek()
         if t is None or t.text != close:
             pos = t.pos if t else self.end_pos
             raise AnswerError("parse.syntax", f"'{open_}' at position {start.pos} is not "
                               f"closed by '{close}' (position {pos})", pos)
         self.next()
+        if dots is not None:   # a list with dots: the row vector of its pattern
+            return self.dotted_vector([items], dots)
         if len(items) > 1:
             return sp.Tuple(*items)
         return items[0]
@@ -760,9 +773,9 @@ class Parser(Operators):
             self.i = start
         if payload is not None:  # a family with its index: \frac{\partial f}{\partial y_i}
             return self.element(obj, payload, t)
-        if spec is not None and spec.kind == "family" and not self.at("_", "char"):
+        if spec is not None and spec.kind == "family" and self.at("_", "char"):
             raise self.error(f"{spec.forms[0]} needs an index", t, "shape.invalid")
-        return obj
+        return obj   # a family named without its index (\hat{\mathbf x}): the vector
 
     def defined_function(self, spec: Any, t: Token) -> Any:
         """``H(U;p)`` where the question defines ``H(p;q) = -\\sum_x p(x)\\log q(x)``: the

@@ -145,7 +145,7 @@ def lex(text: str | bytes) -> list[Token]:
     text = _check_text(text)
     raw = _tokenize(text)
     _check_nesting(raw)
-    return canonical_derivatives(_normalise(raw, text))
+    return canonical_derivatives(_script_accents(_normalise(raw, text)))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -541,6 +541,29 @@ def _array_as_cases(tokens: list[Token], i: int, source: str) -> list[Token]:
     close = [Token("cmd", r"\end", body[j].pos if j >= 0 else inner[-1].pos),
              *[Token("char", c, inner[-1].pos) for c in "{cases}"]]
     return _normalise(begin + body[:max(j, 0)] + close, source)
+
+
+def _script_accents(tokens: list[Token]) -> list[Token]:
+    """``\\mu_\\mathcal{B}`` is ``\\mu_{\\mathcal B}``: a script whose argument is an accent
+    or font command takes the command's own argument with it (TeX expands the macro), so
+    the script is the accented letter, never the bare command."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if (t.kind == "char" and t.text in "_^" and i + 2 < len(tokens)
+                and tokens[i + 1].kind == "cmd" and tokens[i + 1].text in ACCENTS
+                and tokens[i + 2].text not in ("}", "_", "^")):
+            end = _group_end(tokens, i + 2) if tokens[i + 2].text == "{" else i + 3
+            out.append(t)
+            out.append(Token("char", "{", tokens[i + 1].pos))
+            out.extend(tokens[i + 1:end])
+            out.append(Token("char", "}", tokens[end - 1].pos))
+            i = end
+            continue
+        out.append(t)
+        i += 1
+    return out
 
 
 def _collapse_singleton_groups(tokens: list[Token]) -> list[Token]:

@@ -77,6 +77,9 @@ class Operators:
         eq = next((k for k, u in enumerate(toks) if u.kind == "char" and u.text == "="), None)
         point = self.sub(toks[eq + 1:] if eq is not None else toks)
         bound = self.bar_locals.get(tuple(u.text for u in toks[:eq])) if eq else None
+        if eq is None:   # |_{\theta_k}: the point of the variable a derivative bound
+            bound = next((b for b in self.bar_locals.values() if b[1] == point
+                          and getattr(value, "has", lambda v: False)(b[0])), None)
         if bound is not None and getattr(value, "has", lambda v: False)(bound[0]):
             # \nabla_\theta(\ldots)\big|_{\theta=\theta_k}: the gradient in the variable
             # the bar names, taken at its point (never of what depends on the point too)
@@ -245,7 +248,9 @@ class Operators:
                 script = (self.t[k + 3:self.group_end(k + 2) - 1]
                           if self.t[k + 2].text == "{" else [self.t[k + 2]])
                 eq = next((j for j, x in enumerate(script) if x.text == "="), None)
-                if not eq or [x.text for x in script[:eq]] != [var_t[0].text]:
+                if eq is None and self.point_of_variable(script, var_t[0]):
+                    eq = -1   # |_{\theta_k} after \nabla_\theta: the point alone
+                elif not eq or [x.text for x in script[:eq]] != [var_t[0].text]:
                     return None
                 try:
                     point = self.sub(script[eq + 1:])
@@ -260,6 +265,22 @@ class Operators:
                 self.bar_locals[(var_t[0].text,)] = (local, point)
                 return {var_t[0].text: local}
         return None
+
+    def point_of_variable(self, script: list[Token], var: Token) -> bool:
+        """A bar's subscript that is only a point (``\\big|_{\\theta_k}``) names the
+        derivative's variable when the point is one declared name written as that letter
+        with a subscript (``\\theta_k`` for ``\\nabla_\\theta``)."""
+        if len(script) != 1 or script[0].kind != "ref" or script[0].ref is None \
+                or script[0].ref[0] == "=":
+            return False
+        spec = self.ctx.spec_of(script[0].ref[0])
+        if spec is None or spec.kind not in ("scalar", "vector", "matrix"):
+            return False
+        for form in spec.forms:
+            keys = [u.key for u in lex_form(form)]
+            if len(keys) >= 3 and keys[0] == var.key and keys[1] == ("char", "_"):
+                return True
+        return False
 
     def bound_body(self, scope: dict[str, Any] | None) -> Any:
         """The operator's body, read with the bar's variable bound (``scope``)."""

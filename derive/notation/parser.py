@@ -583,7 +583,8 @@ def _trailing_definitions(pieces: list[list[Token]], ctx: Context
             defs.append(piece)
             continue
         name = _name_tokens(piece) or _prose_name(piece)
-        if name and (not _is_declared_name(name, ctx) or _defined_entry(name, ctx)):
+        if name and (not _is_declared_name(name, ctx) or _defined_entry(name, ctx)
+                     or _notation_identity(name, ctx)):
             idx = _indexed(name)
             base = idx[0] if idx else name
             if any(_uses(o, name) or _uses(o, base) for o in others):
@@ -593,6 +594,19 @@ def _trailing_definitions(pieces: list[list[Token]], ctx: Context
     if not keep:
         return pieces, []
     return keep, defs
+
+
+def _notation_identity(name: list[Token], ctx: Context) -> bool:
+    """``W = X^{+}Y,\\ X^{+} = (X^\\top X)^{-1}X^\\top``: a trailing equation whose left side is
+    notation built on declared names (not one name, not the asked quantity) that the rest
+    of the answer writes is a remark saying what that notation is. It is read as a
+    definition (the answer means what it states), so a false identity makes the answer
+    say something else, and it is judged so."""
+    subst = substitute_aliases(name, ctx.patterns)
+    return (len(subst) > 1 and any(t.kind == "ref" for t in subst)
+            and not any(t.kind == "ref" and t.ref
+                        and is_asked(ctx.objects.get(t.ref[0])) is not None for t in subst)
+            and not any(_own_letter(subst, k) for k in range(len(subst))))
 
 
 def _defined_entry(name: list[Token], ctx: Context) -> bool:

@@ -166,6 +166,7 @@ class Context:
             self.objects[asked_name(part)] = asked_marker(part)
             for form in forms:
                 pats.append(_pattern(form, asked_name(part), None))
+        pats.extend(_whole_family_patterns(pats, self.by_name))
         # longest first, so D_C wins over D and \hat x_i over x; of one length, a form as
         # declared before an entry's wildcard (\partial L/\partial \theta_k is the declared
         # gradient at theta_k, not an entry of \partial L/\partial \theta)
@@ -232,6 +233,36 @@ def _with_variants(pats: list[Pattern]) -> list[Pattern]:
                 known.add((variant, p.target))
                 pats.append(Pattern(variant, p.target, p.wildcard))
     return pats
+
+
+def _whole_family_patterns(pats: list[Pattern], specs: dict[str, SymbolSpec]
+                           ) -> list[Pattern]:
+    """A family's form with its index left out, ``\\frac{\\partial f}{\\partial \\mathbf{y}}``
+    or ``\\hat x`` where ``\\frac{\\partial f}{\\partial y_i}``, ``\\hat x_i`` are declared: the
+    family as a vector (bold is presentation, so the bold and the bare form are one). Only
+    where the index is the subscript of a letter (not of ``\\operatorname{softmax}(s)_m``)
+    and the question gives the shortened form no other meaning."""
+    taken = {p.tokens for p in pats}
+    out: list[Pattern] = []
+    for p in pats:
+        spec = specs.get(p.target)
+        if spec is None or spec.kind != "family" or p.wildcard is None:
+            continue
+        keys = p.tokens
+        for k in range(1, len(keys) - 1):
+            base = keys[k - 1]
+            if keys[k] != ("char", "_") or not (
+                    base[0] == "char" and base[1].isalpha()
+                    or base[0] == "cmd" and base[1][1:] in GREEK):
+                continue
+            end = k + 2 if keys[k + 1] == ("char", p.wildcard) else None
+            if end is None:
+                continue
+            short = keys[:k] + keys[end:]
+            if short and short not in taken:
+                taken.add(short)
+                out.append(Pattern(short, p.target, None))
+    return out
 
 
 def _pattern(form: str, target: str, wildcard: str | None) -> Pattern:
