@@ -25,6 +25,10 @@ from .symbolic import Proof, prove_equal
 
 
 _THOUSANDS = re.compile(r"[1-9]\d{0,2}(,\d{3})+")
+#: in a shape, a letter x between two whole numbers is the times sign: ``126 x 126 x 64``,
+#: ``126\text{x}126\text{x}64``, ``126\,\mathrm{x}\,126``
+_SHAPE_TIMES = re.compile(r"(?<=\d)(?:\s|\\[,;: ]|~)*(?:[xX]|\\(?:text|mathrm|textrm|mbox|mathit)"
+                          r"\s*\{\s*[xX]\s*\})(?=(?:\s|\\[,;: ]|~)*\d)")
 
 
 def ping() -> int:
@@ -50,10 +54,12 @@ def parse(bank_dirs: tuple[str, ...], qid: str, latex: str) -> Any:
     if q.kind == "count" and isinstance(latex, str) and _THOUSANDS.fullmatch(latex.strip()):
         latex = latex.replace(",", "")  # 200,000,100 is one number where one is asked
     if q.kind == "shape" and isinstance(latex, str):
-        # 126 \times 126 \times 64 is a shape (after a label H \times W \times C = ...);
-        # the replacement keeps the length, so positions still point into the user's text
+        # 126 \times 126 \times 64, 126×126×64, 126\text{x}126\text{x}64 are a shape (after
+        # a label H \times W \times C = ...); the replacements keep the length, so positions
+        # still point into the user's text
         head, eq, tail = latex.rpartition("=")
-        latex = head + eq + tail.replace("\\times", ",     ")
+        tail = tail.replace("\\times", ",     ").replace("×", ",")
+        latex = head + eq + _SHAPE_TIMES.sub(lambda m: "," + " " * (len(m.group()) - 1), tail)
     try:
         return parse_answer(latex, q.context)
     except AnswerError as exc:

@@ -26,8 +26,11 @@ from dataclasses import dataclass
 MAX_RESPONSE = 1_000_000
 
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
+#: (``aligned``, ``gathered``, ``split`` belong inside a display, but a response may write
+#: them bare, as one)
 _DISPLAY_ENVS = ("equation", "equation*", "align", "align*", "gather", "gather*",
-                 "displaymath", "multline", "multline*")
+                 "displaymath", "multline", "multline*", "aligned", "gathered", "split",
+                 "alignat", "alignat*", "flalign", "flalign*", "eqnarray", "eqnarray*")
 # "The final answer is", "Final Answer:", "the answer is", "Answer:", "**Answer:**";
 # one alternation, no nested repetition (no catastrophic backtracking)
 _SENTENCE = re.compile(r"(?:(?:final\s+answer|answer)(?:\s+is|\s*:)|\bfinal\s*:)"
@@ -83,6 +86,9 @@ def extract_answer(text: str | bytes, *, options: bool = True) -> str | None:
         return _clean(sentence[1])
     if box is not None:
         return _clean(box[1])
+    shown = _highlighted(text, maths)
+    if shown is not None:
+        return _clean(shown.body)
     conclusion = _closing_statement(text, maths)
     if conclusion is not None:
         return _clean(conclusion.body)
@@ -93,6 +99,29 @@ def extract_answer(text: str | bytes, *, options: bool = True) -> str | None:
     return None
 
 
+def _highlighted(text: str, maths: list[_Math]) -> _Math | None:
+    """``> **$D_E = \\sqrt{2(1 - D_C)}$**``: the response's last mathematics, alone on its
+    line and set off there in markdown (a blockquote ``>``, bold ``**``/``__``, a heading
+    ``#``), is the answer it presents. Mathematics in a sentence is not set off."""
+    if not maths:
+        return None
+    last = maths[-1]
+    start = text.rfind("\n", 0, last.start) + 1
+    end = text.find("\n", last.end)
+    end = len(text) if end < 0 else end
+    before, after = text[start:last.start], text[last.end:end]
+    if text[end:].strip():
+        return None     # prose after it: the line is not where the response ends
+    marks_before = before.replace(" ", "").replace("\t", "")
+    marks_after = after.strip().rstrip(".").replace(" ", "")
+    if not marks_before or not set(marks_before) <= set(">*_#") \
+            or not set(marks_after) <= set("*_"):
+        return None
+    quoted = marks_before.startswith(">") or marks_before.startswith("#")
+    bold = any(marks_before.endswith(b) and marks_after.startswith(b) for b in ("**", "__"))
+    return last if quoted or bold else None
+
+
 #: prose that opens a remark on what was displayed, not a conclusion ("where $S = ...$")
 _REMARK = re.compile(r"\b(?:where|with|here|for|if|when|since|because|and)\b", re.IGNORECASE)
 
@@ -100,12 +129,16 @@ _REMARK = re.compile(r"\b(?:where|with|here|for|if|when|since|because|and)\b", r
 def _closing_statement(text: str, maths: list[_Math]) -> _Math | None:
     """``... \\end{align}\nTaking the non-negative root, $D_E = \\sqrt{2 - 2D_C}$.``: an
     inline equation that ends the response, in a sentence of its own after the last
-    display, is its conclusion (the display was working). Not a remark on the display
-    ("where $S = \\sum_i x_i$"), and not a bare name or value ("for $n$")."""
-    if not maths or maths[-1].display or "=" not in maths[-1].body:
+    display, is its conclusion (the display was working); so is a value in a sentence that
+    opens with a conclusion ("Hence the output volume is $(64, 64, 32)$."). Not a remark
+    on the display ("where $S = \\sum_i x_i$"), and not a bare name or value ("for $n$")."""
+    if not maths or maths[-1].display:
         return None
     last = maths[-1]
     if text[last.end:].strip(" \t\n.!") != "":
+        return None
+    concluded = _CONCLUSION.match(_sentence_before(text, last.start)) is not None
+    if "=" not in last.body and not concluded:
         return None
     shown = [m for m in maths if m.display and m.body.strip()]
     if not shown:
@@ -115,9 +148,24 @@ def _closing_statement(text: str, maths: list[_Math]) -> _Math | None:
         return None          # other inline mathematics after the display: a remark's
     new_sentence = shown[-1].body.rstrip().endswith(".") or "\n" in between \
         or re.match(r"\s*[.!]", between) is not None
+    if concluded and new_sentence and not _REMARK.search(_sentence_before(text, last.start)):
+        return last
     if not new_sentence or _REMARK.search(between):
         return None
     return last
+
+
+#: a sentence that states a conclusion: "Hence the output volume is $(64, 64, 32)$."
+_CONCLUSION = re.compile(r"\s*(?:hence|thus|therefore|so|consequently|finally|altogether)\b",
+                         re.IGNORECASE)
+
+
+def _sentence_before(text: str, pos: int) -> str:
+    """The sentence that ``text[pos]`` is in, up to ``pos``: from the last full stop,
+    exclamation mark or line break before it (at most 300 characters back)."""
+    window = text[max(0, pos - 300):pos]
+    cut = max(window.rfind(". "), window.rfind(".\n"), window.rfind("!"), window.rfind("\n"))
+    return window[cut + 1:] if cut >= 0 else window
 
 
 #: ``S = \\sum_k x_k``, ``r_i = (Wx - y)_i``: a name (a letter or a Greek letter, with a

@@ -111,8 +111,12 @@ WORD_COMMANDS = {
     "argmin": r"\argmin", "argmax": r"\argmax", "arg min": r"\argmin", "arg max": r"\argmax",
     "softplus": r"\softplus", "Softplus": r"\softplus", "logsumexp": r"\logsumexp",
     "LogSumExp": r"\logsumexp", "GELU": r"\gelu", "gelu": r"\gelu", "SiLU": r"\silu",
-    "silu": r"\silu",
+    "silu": r"\silu", "floor": r"\floor", "ceil": r"\ceil",
 }
+#: brackets that apply a function: ``\\lfloor x \\rfloor`` is ``\\floor(x)``, ``\\lceil x
+#: \\rceil`` is ``\\ceil(x)``
+FLOOR_BRACKETS = {r"\lfloor": (r"\floor", "("), r"\rfloor": (")",),
+                  r"\lceil": (r"\ceil", "("), r"\rceil": (")",)}
 #: what may separate the digit groups of one number: 200\,000\,100, 200{,}000{,}100
 GROUP_SEPARATORS = (r"\,", "{,}", r"\ ", r"\thinspace ", "~")
 #: relations written in words, in conditions ("when s_j is at most s_y")
@@ -131,10 +135,12 @@ NUMBER_WORDS = {w: str(k) for k, w in enumerate(
 #: values written in words (a piece of cases that has none)
 VALUE_WORDS = {"undefined": r"\undefined", "not defined": r"\undefined",
                "undef": r"\undefined"}
-PROSE_COMMANDS = {r"\text", r"\textrm", r"\mbox", r"\textnormal", r"\textit", r"\textbf"}
+PROSE_COMMANDS = {r"\text", r"\textrm", r"\mbox", r"\textnormal", r"\textit", r"\textbf",
+                  r"\texttt", r"\textsf"}
 KEYWORDS = {"where", "otherwise", "else", "if", "and", "for", "with", "when", "or"}
+#: (``\\texttt{dout}``, ``\\mathtt{dout}``: a name in a typewriter font, as code writes it)
 TEXT_COMMANDS = {r"\text", r"\textrm", r"\textit", r"\mbox", r"\operatorname", r"\textnormal",
-                 r"\mathrm", r"\textbf"}
+                 r"\mathrm", r"\textbf", r"\texttt", r"\textsf", r"\mathtt"}
 
 
 def lex(text: str | bytes) -> list[Token]:
@@ -145,7 +151,94 @@ def lex(text: str | bytes) -> list[Token]:
     text = _check_text(text)
     raw = _tokenize(text)
     _check_nesting(raw)
-    return canonical_derivatives(_script_accents(_normalise(raw, text)))
+    return _signed_scripts(canonical_derivatives(_script_accents(
+        _alignment(_normalise(raw, text)))))
+
+
+#: environments that only align a chain of working (``\\begin{aligned} a &= b \\\\ &= c
+#: \\end{aligned}``): presentation, read as the chain ``a = b = c``
+ALIGN_ENVIRONMENTS = frozenset({"aligned", "align", "align*", "alignat", "alignat*", "gathered",
+                                "gather", "gather*", "split", "eqnarray", "eqnarray*",
+                                "flalign", "flalign*", "multline", "multline*", "equation",
+                                "equation*"})
+#: what may open a row that continues the row before it (a relation, a binary operator)
+CONTINUING = frozenset({"=", "<", ">", "+", "-", "*", "/", r"\le", r"\ge", r"\ne", r"\approx",
+                        r"\cdot", r"\times", r"\odot", r"\otimes", r"\rightarrow", "so"})
+
+
+def _alignment(tokens: list[Token]) -> list[Token]:
+    """Alignment outside any other environment (a chain pasted from ``align`` or
+    ``aligned``): the ``\\begin``/``\\end`` of an alignment environment and the ``&``
+    marks are dropped; a row break ``\\\\`` before a row that continues the last one (it
+    opens with a relation or an operator, ``&= 0.98 w_i``) joins them, and before a row of
+    its own (``x = 1 \\\\ y = 2``) separates parts, as a comma does. Inside ``cases``,
+    matrices and arrays, ``&`` and ``\\\\`` keep their meaning there."""
+    out: list[Token] = []
+    envs: list[bool] = []    # open environments: True for an alignment one
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.kind == "cmd" and t.text in (r"\begin", r"\end") and i + 1 < len(tokens) \
+                and tokens[i + 1].text == "{":
+            end = _group_end(tokens, i + 1)
+            name = _raw_word(tokens, i + 2, end - 1)
+            align = name in ALIGN_ENVIRONMENTS
+            if t.text == r"\begin":
+                envs.append(align)
+            elif envs:
+                envs.pop()
+            if align:
+                i = end
+                if t.text == r"\begin" and name.startswith("alignat") and i < len(tokens) \
+                        and tokens[i].text == "{":
+                    i = _group_end(tokens, i)   # alignat's number of columns
+                continue
+        elif not all(envs):
+            pass
+        elif t.key == ("char", "&"):
+            i += 1
+            continue
+        elif t.key == ("cmd", "\\\\"):
+            k = i + 1
+            while k < len(tokens) and tokens[k].key == ("char", "&"):
+                k += 1
+            nxt = tokens[k] if k < len(tokens) else None
+            if nxt is not None and not (nxt.kind == "cmd" and nxt.text == r"\end") \
+                    and nxt.text not in CONTINUING and out and out[-1].text not in CONTINUING:
+                out.append(Token("char", ",", t.pos))
+            i += 1
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def _signed_scripts(tokens: list[Token]) -> list[Token]:
+    """``x^-1``, ``(X^\\top X)^-2``: a superscript that is a lone minus, then a digit, is
+    that negative digit (every grader reads ``^-1`` as the inverse, although TeX raises only
+    the sign). With more digits, ``x^-12``, the two readings differ: the whole number
+    (``x^{-12}``, as plain text means it) or one digit (``x^{-1} 2``, as ``x^20`` is
+    ``x^2 0``); derive does not choose (``parse.ambiguous``). ``X^+`` stays the
+    pseudo-inverse."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if (t.key == ("char", "^") and i + 2 < len(tokens)
+                and tokens[i + 1].key == ("char", "-") and tokens[i + 2].kind == "num"):
+            sign, num = tokens[i + 1], tokens[i + 2]
+            if len(num.text) > 1:
+                raise AnswerError(
+                    "parse.ambiguous", f"'^-{num.text}' at position {t.pos} has two "
+                    f"readings: '^{{-{num.text}}}', or '^{{-{num.text[0]}}}' times "
+                    f"{num.text[1:]} (TeX raises only the sign); write the exponent in braces",
+                    t.pos)
+            out.extend([t, Token("char", "{", sign.pos), sign, num, Token("char", "}", num.pos)])
+            i += 3
+            continue
+        out.append(t)
+        i += 1
+    return out
 
 
 @functools.lru_cache(maxsize=8192)
@@ -181,12 +274,30 @@ def _check_text(text: str | bytes) -> str:
     return text
 
 
-#: unicode a student may paste, mapped to the LaTeX it means
-UNICODE = {"−": "-", "·": r"\cdot", "×": r"\times", "≤": r"\le", "≥": r"\ge", "≠": r"\ne",
-           "∑": r"\sum", "√": r"\sqrt", "∂": r"\partial", "∇": r"\nabla", "⊤": "T",
+#: Unicode mathematics pasted from a phone or a word processor, mapped to the TeX it means
+#: (one token each). Greek letters keep their case (``Δ`` is ``\\Delta``, ``δ`` is
+#: ``\\delta``); ``Σ`` is the letter ``\\Sigma``, ``∑`` the sum. ``√`` takes a bracketed
+#: argument, a whole number or one token (see :func:`_tokenize`)
+UNICODE = {"−": "-", "–": "-", "·": r"\cdot", "⋅": r"\cdot", "∙": r"\cdot",
+           "×": r"\times", "∗": "*", "≤": r"\le", "≥": r"\ge", "≠": r"\ne",
+           "≈": r"\approx", "∑": r"\sum", "∏": r"\prod", "√": r"\sqrt", "∂": r"\partial",
+           "∇": r"\nabla", "⊤": "T", "∞": r"\infty", "⊙": r"\odot", "⊗": r"\otimes",
+           "‖": r"\|", "′": "'", "∈": r"\in", "→": r"\rightarrow",
+           "⇒": r"\Rightarrow", "∴": r"\therefore",
+           "𝟙": r"\indicator", "⌊": r"\lfloor", "⌋": r"\rfloor", "⌈": r"\lceil", "⌉": r"\rceil",
            "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "Δ": r"\Delta",
-           "ε": r"\epsilon", "λ": r"\lambda", "μ": r"\mu", "σ": r"\sigma", "θ": r"\theta",
-           "π": r"\pi", "η": r"\eta", "∞": r"\infty", "⊙": r"\odot"}
+           "ε": r"\epsilon", "ϵ": r"\epsilon", "ζ": r"\zeta", "η": r"\eta", "θ": r"\theta",
+           "ϑ": r"\theta", "κ": r"\kappa", "λ": r"\lambda", "Λ": r"\Lambda", "μ": r"\mu",
+           "ν": r"\nu", "ξ": r"\xi", "π": r"\pi", "ρ": r"\rho", "σ": r"\sigma",
+           "Σ": r"\Sigma", "τ": r"\tau", "φ": r"\phi", "ϕ": r"\phi", "Φ": r"\Phi",
+           "χ": r"\chi", "ψ": r"\psi", "ω": r"\omega", "Ω": r"\Omega", "Γ": r"\Gamma",
+           "Θ": r"\Theta", "Π": r"\Pi", "Ψ": r"\Psi"}
+VULGAR_FRACTIONS = {"½": ("1", "2"), "⅓": ("1", "3"), "⅔": ("2", "3"), "¼": ("1", "4"),
+                    "¾": ("3", "4")}
+#: Unicode superscripts and subscripts: a run of them is one braced script (``x⁻¹`` is
+#: ``x^{-1}``, ``Wᵀ`` is ``W^{T}``, ``x₁₂`` is ``x_{12}``)
+SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ᵀⁿⁱ⁽⁾", "0123456789-+Tni()"))
+SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₋₊ᵢⱼₖₙₘₜ₍₎", "0123456789-+ijknmt()"))
 
 
 def _digits(s: str) -> bool:
@@ -196,6 +307,7 @@ def _digits(s: str) -> bool:
 
 def _tokenize(text: str) -> list[Token]:
     out: list[Token] = []
+    closes: set[int] = set()   # positions of the ')' that close a √(...) argument
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
@@ -250,9 +362,35 @@ def _tokenize(text: str) -> list[Token]:
         elif ch == ":" and text.startswith(":=", i):   # w := 0.98 w
             out.append(Token("char", "=", i, ref=ASSIGN))
             i += 2
+        elif ch == "√":
+            i = _unicode_root(text, i, out, closes)
+        elif ch in SUPERSCRIPTS or ch in SUBSCRIPTS:
+            table = SUPERSCRIPTS if ch in SUPERSCRIPTS else SUBSCRIPTS
+            j = i
+            while j < n and text[j] in table:
+                j += 1
+            script = "".join(table[c] for c in text[i:j])
+            out.append(Token("char", "^" if table is SUPERSCRIPTS else "_", i))
+            out.append(Token("char", "{", i))
+            out.extend(Token(u.kind, u.text, i) for u in _tokenize(script))
+            out.append(Token("char", "}", j - 1))
+            i = j
+        elif ch == "⊤" and not (out and out[-1].key == ("char", "^")):
+            # W⊤: pasted without its superscript, the transpose sign still is one
+            out.extend([Token("char", "^", i), Token("char", "T", i)])
+            i += 1
+        elif ch in VULGAR_FRACTIONS:   # ½ is \frac{1}{2}
+            p, q = VULGAR_FRACTIONS[ch]
+            out.extend([Token("cmd", r"\frac", i), Token("char", "{", i), Token("num", p, i),
+                        Token("char", "}", i), Token("char", "{", i), Token("num", q, i),
+                        Token("char", "}", i)])
+            i += 1
         elif ch in UNICODE:
             mapped = UNICODE[ch]
             out.append(Token("cmd" if mapped.startswith("\\") else "char", mapped, i))
+            i += 1
+        elif ch == ")" and i in closes:   # the end of a √(...) argument
+            out.extend([Token("char", ")", i), Token("char", "}", i)])
             i += 1
         elif ch.isascii() and (ch.isalpha() or ch in "+-*/=<>()[]{},|^_'!&;:.~$"):
             out.append(Token("char", ch, i))
@@ -260,6 +398,32 @@ def _tokenize(text: str) -> list[Token]:
         else:
             raise AnswerError("parse.syntax", f"unexpected character {ch!r} at position {i}", i)
     return out
+
+
+def _unicode_root(text: str, i: int, out: list[Token], closes: set[int]) -> int:
+    """``√`` at ``text[i]``: ``\\sqrt`` and a braced argument, the bracket after it
+    (``√(2−2D_C)``, kept inside the braces), a whole number (``√12``: a pasted root covers
+    the number, not TeX's one digit), or else the one token after it (``√x``, ``√\\pi``,
+    as TeX reads ``\\sqrt x``). Returns where to go on."""
+    out.append(Token("cmd", r"\sqrt", i))
+    j = i + 1
+    while j < len(text) and text[j] == " ":
+        j += 1
+    if j < len(text) and text[j] == "(":
+        depth = 0
+        for k in range(j, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[k], 0)
+            if depth == 0:
+                out.append(Token("char", "{", j))
+                closes.add(k)
+                return j
+    k = j
+    while k < len(text) and (_digits(text[k]) or text[k] == "." and _digits(text[k + 1:k + 2])):
+        k += 1
+    if k > j:
+        out.extend([Token("char", "{", j), Token("num", text[j:k], j), Token("char", "}", k - 1)])
+        return k
+    return i + 1
 
 
 def _check_nesting(tokens: list[Token]) -> None:
@@ -347,6 +511,11 @@ def _normalise(tokens: list[Token], source: str = "") -> list[Token]:
                 i = _environment_end(tokens, i)
                 continue
             if name in DROP:
+                i += 1
+                continue
+            if name in FLOOR_BRACKETS:   # \lfloor x \rfloor is \floor(x)
+                out.extend(Token("cmd" if u.startswith("\\") else "char", u, t.pos)
+                           for u in FLOOR_BRACKETS[name])
                 i += 1
                 continue
             if name == r"\operatorname" and i + 2 < len(tokens) and tokens[i + 1].text == "*":
@@ -456,18 +625,53 @@ def _normalise(tokens: list[Token], source: str = "") -> list[Token]:
 
 
 def _counted(word: str) -> tuple[str, str] | None:
-    """``3 tensors``, ``three tensors``, ``12 weights per filter``: a leading number (digits,
-    or a number word) followed by words only, as (the number's digits, the words); else
-    None. A number elsewhere in the prose (``about 3``, ``3 or 4``, ``3x``) is not read."""
-    head, _, rest = word.strip().partition(" ")
+    """``3 tensors``, ``three tensors``, ``12 weights per filter``, ``200,000,100
+    parameters``, ``6 values (3 means, 3 variances)``, ``4 (3 weights + 1 bias)``: a leading
+    number (digits, digit groups of three after commas, or a number word) followed by words
+    and/or one bracketed aside at the end, as (the number's digits, the rest); else None.
+    The aside says what the number counts: its own numbers are not the answer. A number
+    elsewhere in the prose (``about 3``, ``3 or 4``, ``3x``) is not read, nor an aside that
+    offers another value (``3 (or 4)``)."""
+    text = word.strip()
+    aside = ""
+    if text.endswith(")") and "(" in text:
+        open_ = _aside_start(text)
+        if open_ is None:
+            return None
+        text, aside = text[:open_].rstrip(), text[open_:]
+        first = aside[1:].split()[:1]
+        if not first or first[0].lower().strip(",:") in ("or", "maybe", "possibly"):
+            return None
+    head, _, rest = text.partition(" ")
     rest = " ".join(rest.split())
-    if not rest or not all(w.isalpha() for w in rest.split()) or rest.split()[0] in KEYWORDS:
+    if (not rest and not aside) or "(" in rest or ")" in rest:
         return None
+    words = rest.split()
+    if not all(w.isalpha() for w in words) or words[:1] and words[0] in KEYWORDS:
+        return None
+    rest = " ".join(w for w in (rest, aside) if w)
+    groups = head.split(",")
+    if len(groups) > 1 and 1 <= len(groups[0]) <= 3 and groups[0][0] != "0" \
+            and all(len(g) == 3 for g in groups[1:]) and all(_digits(g) for g in groups):
+        return "".join(groups), rest   # 200,000,100: digit groups of one number
     if _digits(head.replace(".", "", 1)) and not head.startswith(".") \
             and not head.endswith("."):
         return head, rest
     if head.lower() in NUMBER_WORDS:
         return NUMBER_WORDS[head.lower()], rest
+    return None
+
+
+def _aside_start(text: str) -> int | None:
+    """Where the bracketed aside that ends ``text`` opens (its ``(`` matches the final
+    ``)``), or None if the brackets do not balance."""
+    depth = 0
+    for k in range(len(text) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[k], 0)
+        if depth == 0:
+            return k
+        if depth < 0:
+            return None
     return None
 
 

@@ -42,6 +42,7 @@ SCALAR_FUNCS = {
     r"\lg": lambda t: sp.log(t, 10),   # ISO 80000-2: lg is the base-10 logarithm
     # the Heaviside step, 1 for t > 0 (its value at 0 is a kink, never sampled)
     r"\heaviside": lambda t: sp.Piecewise((1, t > 0), (0, True)),
+    r"\floor": sp.floor, r"\ceil": sp.ceiling,   # \lfloor t \rfloor, \lceil t \rceil
 }
 #: functions that a square matrix argument makes ambiguous: entrywise, or the matrix
 #: function (\exp X, \sin X, \sqrt X)? derive says so instead of choosing
