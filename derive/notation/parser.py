@@ -1374,6 +1374,13 @@ def _graded(chain: Chain) -> list[Any]:
 
 
 def _no_foreign(values: list[Any], foreign_at: dict, strict: bool) -> None:
+    # a value with no foreign-named symbol among its atoms has none free: looked at first,
+    # since free_symbols rebuilds every sum and Lambda on the way (most of this check)
+    if not any(_foreign_name(s) is not None for v in values if isinstance(v, sp.Basic)
+               for s in v.atoms(sp.Symbol)):
+        if all(isinstance(v, sp.Basic) or not getattr(v, "free_symbols", ())
+               for v in values):
+            return
     names = [s for v in values for s in getattr(v, "free_symbols", ())
              if _foreign_name(s) is not None]
     if not names:

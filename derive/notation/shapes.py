@@ -20,9 +20,11 @@ import functools
 from typing import Any
 
 import sympy as sp
-from sympy.matrices.expressions.matadd import canonicalize as _canonical_sum
+from sympy.core.sorting import default_sort_key
+from sympy.matrices.expressions.matadd import factor_of, matrix_of, merge_explicit
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.matmul import canonicalize as _canonical_product
+from sympy.strategies import condition, do_one, exhaust, flatten, glom, rm_id, sort, unpack
 
 
 class ShapeFault(Exception):
@@ -81,6 +83,17 @@ def _built_here(a: Any, b: Any) -> bool:
     """Both operands symbolic (no explicit matrix) and one a matrix expression."""
     return ((isinstance(a, sp.MatrixExpr) or isinstance(b, sp.MatrixExpr))
             and not isinstance(a, sp.MatrixBase) and not isinstance(b, sp.MatrixBase))
+
+
+def _scaled(count: Any, m: Any) -> Any:
+    return m if count == 1 else _canonical_product(sp.MatMul(count, m))
+
+
+#: SymPy's own rules for a sum of matrices (``matadd.canonicalize``), gathering like terms
+#: with :func:`_scaled`: SymPy's ``count * m`` is a deep ``doit`` of ``m`` again
+_canonical_sum = exhaust(condition(lambda x: isinstance(x, sp.MatAdd), do_one(
+    rm_id(lambda x: x == 0 or isinstance(x, sp.ZeroMatrix)), unpack, flatten,
+    glom(matrix_of, factor_of, _scaled), merge_explicit, sort(default_sort_key))))
 
 
 def product(a: Any, b: Any) -> Any:
