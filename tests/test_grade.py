@@ -271,3 +271,20 @@ def test_no_stray_output_files(tmp_path, bank):
     Run(str(src), bank, Settings(bank.dirs), output=str(tmp_path / "o.jsonl"),
         resume=True).execute()
     assert sorted(os.listdir(tmp_path)) == ["in.jsonl", "o.jsonl"]
+
+
+def test_a_tuple_answer_names_its_misconception_the_same_way_in_every_process():
+    # named numerically at the question's points (as a one-value answer's is), not by proofs
+    # under the grading budget, which finish in one process and not in another
+    from derive.grade.work import Item, Settings, grade_items
+    bank = derive.load_bank()
+    answer = (r"\text{real} = \frac{1}{n D(X^i)}, "
+              r"\text{generated} = -\frac{1}{n(1 - D(G(Z^i)))}")
+    got = grade_items(Settings(bank.dirs), [Item(0, "stanford-cs230-sp21/5.ii", answer)])
+    verdict = got[0][1]
+    assert (verdict["reason"], verdict["misconception"]) == (
+        "misconception.match", "gradient in D, not z"), verdict
+    # a wrong answer that matches no known mistake in every part names none
+    other = r"\text{real} = \frac{1}{n D(X^i)}, \text{generated} = -\frac{1}{n}D(G(Z^i))"
+    verdict = grade_items(Settings(bank.dirs), [Item(0, "stanford-cs230-sp21/5.ii", other)])[0][1]
+    assert verdict["status"] == "not_equivalent" and verdict["misconception"] is None, verdict

@@ -955,17 +955,26 @@ def _assign_parts(q: Question, parsed: ParsedAnswer) -> dict[str, Chain] | None:
 
 
 def _tuple_misconception(q: Question, assigned: dict[str, Chain], opts: Options) -> Form | None:
-    """The known wrong answer whose every part equals the answer's (proved in the worker)."""
-    forms, pairs = [], []
+    """The known wrong answer whose every part equals the answer's, at the question's
+    points: numerically, as a one-value answer's misconception is named, so that the same
+    answer names the same misconception in every process (a proof under a grading run's
+    budget finishes in one process and not in another)."""
+    from ..judge.numeric import compare
+    from ..judge.torch_eval import Unsupported
     for f, parts in known_wrong(q):
-        forms.append(f)
-        pairs.extend((_read(assigned[name], q, name).values[-1], parts[name]) for name in parts)
-    if not forms:
-        return None
-    proofs = _prove(q, pairs, opts)
-    n = len(q.parts)
-    for k, f in enumerate(forms):
-        if all(p.result is True for p in proofs[k * n:(k + 1) * n]):
+        same = bool(parts)
+        for name, wrong_value in parts.items():
+            value = _read(assigned[name], q, name).values[-1]
+            try:
+                run = compare(q, wrong_value, [value], seed=opts.seed, device=opts.device,
+                              part=name)
+            except (Unsupported, ArithmeticError, RuntimeError, TypeError, AttributeError):
+                same = False
+            else:
+                same = run.outcomes[0].status == "agree"
+            if not same:
+                break
+        if same:
             return f
     return None
 
@@ -1003,7 +1012,7 @@ def _check_tuple(q: Question, parsed: ParsedAnswer, text: str, opts: Options) ->
                        "; ".join(v.message for v in failing), answer=text,
                        counterexample=first.counterexample, evidence=evidence)
     if first.status is Status.NOT_EQUIVALENT:
-        f = _tuple_misconception(q, assigned, opts) if opts.symbolic else None
+        f = _tuple_misconception(q, assigned, opts)
         if f is not None:
             return Verdict(q.id, Status.NOT_EQUIVALENT, "misconception.match",
                            _misconception_message(f), answer=text,
