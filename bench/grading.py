@@ -157,7 +157,12 @@ def compare_runs(a: dict, b: dict) -> dict:
     lines = sorted(set(a) | set(b))
     differ = [n for n in lines if a.get(n) != b.get(n)]
     status_differ = [n for n in lines if (a.get(n) or (None,))[0] != (b.get(n) or (None,))[0]]
+    mis_differ = [n for n in lines if (a.get(n) or (None,) * 3)[2] != (b.get(n) or (None,) * 3)[2]]
+    proof_only = [n for n in differ if {(a.get(n) or ("",) * 3)[1], (b.get(n) or ("",) * 3)[1]}
+                  == {"symbolic.proven", "numeric.agree"} and n not in mis_differ]
     return {"lines": len(lines), "differ": len(differ), "status_differ": len(status_differ),
+            "misconception_differ": len(mis_differ),
+            "proven_vs_agree_only": len(proof_only),
             "examples": [[n, a.get(n), b.get(n)] for n in differ[:10]]}
 
 
@@ -306,7 +311,9 @@ def run_all(a, bank, lines, tmp: Path, result: dict, mv, students: int, mv_lines
     same = compare_runs(v_jobs, verdicts(str(tmp / "serial.jsonl")))
     print(f"derive grade --jobs 1: {t_serial:.1f} s ({len(lines) / t_serial:.1f} answers/s); "
           f"--jobs {a.jobs} vs --jobs 1: {same['differ']} of {same['lines']} lines differ "
-          f"(status, reason or misconception), {same['status_differ']} in status", flush=True)
+          f"(status, reason or misconception), {same['status_differ']} in status, "
+          f"{same['misconception_differ']} in misconception, {same['proven_vs_agree_only']} "
+          f"only in symbolic.proven vs numeric.agree", flush=True)
     result["class"] = {
         "lines": len(lines), "distinct_texts": distinct_lines, "checked": summary.distinct,
         "derive_seconds": t_derive, "derive_answers_per_s": d_rate,
