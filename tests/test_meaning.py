@@ -324,3 +324,20 @@ def test_another_quantity_given_in_terms_of_the_asked_one_is_not_an_answer():
     assert (v.status, v.reason) == (Status.NOT_EQUIVALENT, "symbol.asked_in_value"), v.to_dict()
     # the asked name alone on the right is still read as its value
     assert check(DIST, r"\sqrt{2-2D_C} = D_E").status is Status.EQUIVALENT
+
+
+# --- an answer that opens with its relation ------------------------------------------------
+
+@pytest.mark.parametrize("qid, answer, status", [
+    (STATS, "= 6", Status.EQUIVALENT),                        # the asked quantity left implicit
+    (STATS, r"\approx 6", Status.EQUIVALENT),
+    (STATS, "= 7", Status.NOT_EQUIVALENT),
+    (DIST, r"= \sqrt{2-2D_C}", Status.EQUIVALENT),
+    # the exact count is 200,000,100: the rounded value is the count without its biases
+    ("neu-cs7150-f22/5.c", r"\approx 2 \times 10^8", Status.NOT_EQUIVALENT),
+    (STATS, "< 6", Status.INVALID),                           # a bound is not a value
+    (STATS, "=", Status.INVALID),
+])
+def test_an_answer_that_opens_with_equals_or_approx_states_the_value_after_it(qid, answer, status):
+    v = check(qid, answer)
+    assert v.status is status, v.to_dict()

@@ -222,7 +222,14 @@ def _drop_lead_prose(piece: list[Token]) -> list[Token]:
     while piece and piece[0].kind == "word" and piece[0].text not in CASE_WORDS and not (
             len(piece) > 1 and piece[1].text in ("=", ":")):   # \text{Parameter tensors} = 3
         piece = piece[1:]
+    if len(piece) > 1 and (piece[0].kind, piece[0].text) in LEAD_RELATIONS:
+        piece = piece[1:]   # "= 6", "\approx 2 \times 10^8": the value that follows, as stated
     return piece
+
+
+#: a relation an answer may open with, its left side (the asked quantity) left implicit: it
+#: states the value that follows. Never an inequality (``< 6`` states a bound, not a value)
+LEAD_RELATIONS = {("char", "="), ("cmd", r"\approx")}
 
 
 def _part_words(ctx: Context) -> dict[str, set[str]]:
