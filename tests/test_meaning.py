@@ -341,3 +341,20 @@ def test_another_quantity_given_in_terms_of_the_asked_one_is_not_an_answer():
 def test_an_answer_that_opens_with_equals_or_approx_states_the_value_after_it(qid, answer, status):
     v = check(qid, answer)
     assert v.status is status, v.to_dict()
+
+
+# --- a prose definition that says the function applies entrywise ---------------------------
+
+RELU_GRAD = r"\nabla_x f = A^\top \big(w \odot H(Ax)\big), \text{ with } H \text{ the "
+
+
+@pytest.mark.parametrize("said, status", [
+    ("Heaviside step applied elementwise}", Status.EQUIVALENT),
+    ("Heaviside step (entrywise)}", Status.EQUIVALENT),
+    ("unit step, applied componentwise}", Status.EQUIVALENT),
+    ("sigmoid applied elementwise}", Status.NOT_EQUIVALENT),   # another function: wrong
+    ("step applied elementwise}", Status.INVALID),             # names no known function
+])
+def test_a_prose_definition_may_say_the_function_applies_entrywise(said, status):
+    v = check("ucb-cs182-sp22/2", RELU_GRAD + said)
+    assert v.status is status, v.to_dict()

@@ -785,10 +785,19 @@ def _diagonals(pieces: list[list[Token]], ctx: Context, used: list[list[Token]] 
 
 
 def _prose_key(text: str) -> str:
-    words = text.lower().replace(",", " ").split()
+    words = text.lower().replace(",", " ").replace("(", " ").replace(")", " ").split()
     while words and words[0] in ("the", "is", "a", "an", "denotes", "being"):
         words = words[1:]
+    # "the Heaviside step applied elementwise": how a function of a vector applies here
+    # anyway (entrywise), so the qualifier says nothing more
+    while words and words[-1] in ENTRYWISE_WORDS:
+        words = words[:-1]
     return " ".join(words)
+
+
+#: trailing words that only say a function applies entry by entry
+ENTRYWISE_WORDS = frozenset({"applied", "elementwise", "element-wise", "entrywise",
+                             "entry-wise", "componentwise", "component-wise", "pointwise"})
 
 
 def _range(value: Any, index: sp.Symbol) -> Any:
