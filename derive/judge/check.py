@@ -961,10 +961,14 @@ def _tuple_misconception(q: Question, assigned: dict[str, Chain], opts: Options)
     budget finishes in one process and not in another)."""
     from ..judge.numeric import compare
     from ..judge.torch_eval import Unsupported
-    for f, parts in known_wrong(q):
+    known = known_wrong(q)
+    if not known:
+        return None
+    values = {name: _read(chain, q, name).values[-1] for name, chain in assigned.items()}
+    for f, parts in known:
         same = bool(parts)
         for name, wrong_value in parts.items():
-            value = _read(assigned[name], q, name).values[-1]
+            value = values[name]
             try:
                 run = compare(q, wrong_value, [value], seed=opts.seed, device=opts.device,
                               part=name)
