@@ -29,6 +29,10 @@ _THOUSANDS = re.compile(r"[1-9]\d{0,2}(,\d{3})+")
 #: ``126\text{x}126\text{x}64``, ``126\,\mathrm{x}\,126``
 _SHAPE_TIMES = re.compile(r"(?<=\d)(?:\s|\\[,;: ]|~)*(?:[xX]|\\(?:text|mathrm|textrm|mbox|mathit)"
                           r"\s*\{\s*[xX]\s*\})(?=(?:\s|\\[,;: ]|~)*\d)")
+#: a shape's label made of its axes' names, one letter each, joined by times signs
+#: (``H \times W \times C``); the parser checks that they are the asked axes
+_AXIS = re.compile(r"(?<![\\A-Za-z])[A-Za-z](?![A-Za-z])")
+_AXES_LABEL = re.compile(r"\s*[A-Za-z](?:\s*(?:\\times|×)\s*[A-Za-z]){1,7}\s*")
 
 
 def ping() -> int:
@@ -59,7 +63,15 @@ def parse(bank_dirs: tuple[str, ...], qid: str, latex: str) -> Any:
         # still point into the user's text
         head, eq, tail = latex.rpartition("=")
         tail = tail.replace("\\times", ",     ").replace("×", ",")
-        latex = head + eq + _SHAPE_TIMES.sub(lambda m: "," + " " * (len(m.group()) - 1), tail)
+        tail = _SHAPE_TIMES.sub(lambda m: "," + " " * (len(m.group()) - 1), tail)
+        axes = _AXES_LABEL.fullmatch(head)
+        if axes and eq:
+            # H \times W \times C = 126 \times 126 \times 64: the label names the axes, as
+            # (H, W, C) = (126, 126, 64) does (the parser puts them in the asked order)
+            names = _AXIS.findall(head)
+            head = ("(" + ", ".join(names) + ")").ljust(len(head))
+            tail = "(" + tail.strip() + ")"
+        latex = head + eq + tail
     try:
         return parse_answer(latex, q.context)
     except AnswerError as exc:

@@ -467,9 +467,17 @@ class Parser(Operators):
             if t.text == "#" and self.peek(1) is not None and self.peek(1).kind == "ref":
                 self.next()   # \#\text{params} where \text{params} names the count
                 return self.ref(self.next())
-            if t.text == "#" and self.peek(1) is not None and self.peek(1).group is not None:
-                self.next()   # \#\text{params}: a name for a count
-                sym = self.foreign(self.next())
+            nxt = self.peek(1)
+            if t.text == "#" and nxt is not None and (
+                    nxt.group is not None or nxt.kind == "word"
+                    or nxt.kind == "char" and nxt.text.isalpha()
+                    or nxt.kind == "cmd" and nxt.text[1:] in GREEK):
+                # \#\text{params}, \#\text{param tensors}, \#\theta, \#W: "the number of",
+                # a name for a count (a label where it opens a chain, else a foreign name)
+                self.next()
+                nxt = self.next()
+                sym = self.foreign(Token("char", r"\text{" + nxt.text + "}", nxt.pos)
+                                   if nxt.kind == "word" else nxt)
                 return sp.Symbol(FOREIGN + "#" + sym.name[len(FOREIGN):], real=True)
             raise self.error(f"unexpected '{t.text}'")
         if t.kind == "cmd":

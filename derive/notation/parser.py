@@ -71,7 +71,7 @@ def _settle(value: Any, ctx: Context, pos: int) -> Any:
 def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool = True
                   ) -> ParsedAnswer:
     tokens = _conclusion(lex(text))
-    tokens = _strip_end_punctuation(tokens)
+    tokens = _text_brackets(_strip_end_punctuation(tokens))
     main, defs = _split_where(tokens)
     pieces = [_named_part(_prose_heading(_drop_lead_prose(p), ctx), ctx)
               for p in _split_top(main, SEPARATORS)]
@@ -308,7 +308,10 @@ def _clean_part(piece: list[Token], ctx: Context) -> list[Token]:
     ``33 \\text{ parameters}``, an aside ``\\text{ (i.e. } 90\\%\\text{)}``), and an
     annotation of its shape (``\\in \\mathbb{R}^n``, ``\\quad (N \\times D)``)."""
     piece = _drop_units(_drop_text_words_at_ends(piece, ctx), ctx)
-    piece = _drop_remark(piece, ctx)
+    kept = _drop_remark(piece, ctx)
+    if len(kept) < len(piece):   # 3 \text{tensors} (W_1, b_1, W_2): the unit before it
+        kept = _drop_text_words_at_ends(kept, ctx)
+    piece = kept
     depths = _depths(piece)
     for k, t in enumerate(piece):
         if depths[k] != 0 or k == 0:
@@ -331,6 +334,43 @@ def _clean_part(piece: list[Token], ctx: Context) -> list[Token]:
 CASE_WORDS = ("otherwise", "else", "if", "when")
 
 
+def _text_brackets(piece: list[Token]) -> list[Token]:
+    """``3 \\text{ tensors (W}_1, b_1, W_2\\text{)}``: a bracket opened inside one \\text
+    and closed inside a later one, with mathematics between, is one bracket around that
+    mathematics, as it is typeset; the text before it stays a word, a single letter after
+    the ``(`` is a letter (``(W}_1``: W with its subscript)."""
+    depths = _depths(piece)
+    for k, t in enumerate(piece):
+        if t.kind != "word" or depths[k] != 0 or t.text.count("(") != 1 \
+                or ")" in t.text.split("(", 1)[1]:
+            continue
+        end = next((j for j in range(k + 1, len(piece))
+                    if piece[j].kind == "word" and piece[j].text.count(")") == 1
+                    and "(" not in piece[j].text), None)
+        if end is None or end == k + 1 or any(u.kind == "word" for u in piece[k + 1:end]):
+            return piece
+        before, after = t.text.split("(", 1)
+        close_before, close_after = piece[end].text.split(")", 1)
+        if close_before.strip():
+            return piece
+        at = t.pos + len(before)
+        out = piece[:k]
+        if before.strip():
+            out.append(Token("word", before, t.pos))
+        out.append(Token("char", "(", at))
+        word = after.strip()
+        if len(word) == 1 and word.isalpha():
+            out.append(Token("char", word, at + 1))
+        elif word:
+            return piece
+        out += piece[k + 1:end]
+        out.append(Token("char", ")", piece[end].pos))
+        if close_after.strip():
+            out.append(Token("word", close_after, piece[end].pos + 1))
+        return out + piece[end + 1:]
+    return piece
+
+
 def _drop_remark(piece: list[Token], ctx: Context) -> list[Token]:
     """``\\hat y_2 = 0 \\quad (\\text{with } h_6 = \\ldots)``: a bracketed remark that
     opens with prose, after the value, is working; it is not graded."""
@@ -343,7 +383,15 @@ def _drop_remark(piece: list[Token], ctx: Context) -> list[Token]:
     first = piece[k + 1]
     if k > 0 and first.kind == "word" and first.text not in CASE_WORDS:
         return piece[:k]
-    if k > 0 and piece[k - 1].kind == "num" and _names_list(piece[k + 1:-1]) and not any(
+    count = k - 1   # the count before the bracket, after its unit if it has one
+    if count > 0 and piece[count].kind == "word":
+        count -= 1   # 3 \text{ tensors } (W_1, b_1, W_2)
+    elif count > 0 and piece[count].group is not None:
+        g = piece[count].group   # 3 \text{tensors} (W_1, b_1, W_2)
+        while count > 0 and piece[count].group == g:
+            count -= 1
+    if k > 0 and count >= 0 and piece[count].kind == "num" and _names_list(piece[k + 1:-1]) \
+            and not any(
             u.kind == "ref" for u in substitute_aliases(piece[k + 1:-1], ctx.patterns)):
         # 3 \; (W_1, b_1, W_2): a count, then what it counts (names the question does not
         # give; 2(b, b) with b declared is no list of what is counted)

@@ -1,0 +1,58 @@
+"""Notation families behind the misses of the sixth held-out corpus (bench/heldout6/,
+issue 10), each a grammar or table rule, with the corpus's example, spellings of our own on
+several questions and wrong answers in the same spelling, which stay wrong: reading keeps
+the meaning."""
+from __future__ import annotations
+
+import pytest
+
+import derive
+
+TENSORS = "neu-cs7150-f22/5.b"                  # 3 parameter tensors
+ELEMENTS = "neu-cs7150-f22/5.c"                 # 200000100
+PARAMS_II = "stanford-cs230-sp21/3.ii.params"   # 1216
+ONE_LAYER = "tum-in2346-ss22/1.3"               # 33
+SHAPE_I = "stanford-cs230-sp21/3.i.shape"       # (126, 126, 64)
+SHAPE_III = "stanford-cs230-sp21/3.iii.shape"   # (64, 64, 32)
+
+VERDICTS = [
+    # 3. \# is "the number of": before any name (a \text of several words, a letter, a
+    # Greek letter) it labels a count; a wrong count in the same spelling stays wrong
+    (TENSORS, r"\#\text{param tensors} = 3", "equivalent", None),
+    (PARAMS_II, r"\#\theta = 1216", "equivalent", None),
+    (PARAMS_II, r"\#W = 16(75 + 1) = 1216", "equivalent", None),
+    (ONE_LAYER, r"\#\text{weights and biases} = 33", "equivalent", None),
+    (ELEMENTS, r"\#\theta = 200000100", "equivalent", None),
+    (TENSORS, r"\#\text{param tensors} = 4", "not_equivalent", None),
+    (PARAMS_II, r"\#\theta = 1200", "not_equivalent", "misconception.match"),
+    (ONE_LAYER, r"\#\theta = 32", "not_equivalent", None),
+    (PARAMS_II, r"\#\theta = 16(75 + 1) = 1200", "not_equivalent", None),
+    # 3. a count, its unit, then a bracketed aside opened in one \text and closed in
+    # another, with mathematics between: what is counted, not the value
+    (TENSORS, r"3 \text{ tensors (W}_1, b_1, W_2\text{)}", "equivalent", None),
+    (TENSORS, r"3 \text{ tensors } (W_1, b_1, W_2)", "equivalent", None),
+    (TENSORS, r"3 \text{tensors} (W_1, b_1, W_2)", "equivalent", None),
+    (PARAMS_II, r"1216 \text{ parameters (W}_1, b_1\text{)}", "equivalent", None),
+    (TENSORS, r"4 \text{ tensors (W}_1, b_1, W_2, b_2\text{)}", "not_equivalent", None),
+    (TENSORS, r"2 \text{tensors} (W_1, W_2)", "not_equivalent", None),
+    (PARAMS_II, r"1200 \text{ parameters (W}_1, b_1\text{)}", "not_equivalent", None),
+    # 8. a shape labelled by its axes' names joined by times signs, in any order: the
+    # values go to the named axes; other letters are no axes
+    (SHAPE_I, r"H \times W \times C = 126 \times 126 \times 64", "equivalent", None),
+    (SHAPE_I, r"C \times H \times W = 64 \times 126 \times 126", "equivalent", None),
+    (SHAPE_I, r"H×W×C = 126×126×64", "equivalent", None),
+    (SHAPE_III, r"H \times W \times C = 64 \times 64 \times 32", "equivalent", None),
+    (SHAPE_I, r"H \times W \times C = 126 \times 64 \times 126", "not_equivalent", None),
+    (SHAPE_I, r"C \times H \times W = 126 \times 126 \times 64", "not_equivalent", None),
+    (SHAPE_III, r"H \times W \times C = 128 \times 128 \times 32", "not_equivalent", None),
+    (SHAPE_I, r"A \times B \times D = 126 \times 126 \times 64", "not_equivalent",
+     "symbol.foreign"),
+]
+
+
+@pytest.mark.parametrize("qid, latex, status, reason", VERDICTS)
+def test_heldout6_families(qid, latex, status, reason):
+    v = derive.check(qid, latex)
+    assert v.status.value == status, (v.reason, v.message)
+    if reason is not None:
+        assert v.reason == reason, v.message
