@@ -14,6 +14,9 @@ PARAMS_II = "stanford-cs230-sp21/3.ii.params"   # 1216
 ONE_LAYER = "tum-in2346-ss22/1.3"               # 33
 SHAPE_I = "stanford-cs230-sp21/3.i.shape"       # (126, 126, 64)
 SHAPE_III = "stanford-cs230-sp21/3.iii.shape"   # (64, 64, 32)
+L1_GRAD = "stanford-cs230-sp21/4.i"             # grad J + alpha sign(w)
+GRAD_X = "neu-cs7150-f22/4.x"                   # 2 W^T (W x - y)
+LOGIT = "uw-cse493g1-sp23/2.5"                  # dL/ds_k
 
 VERDICTS = [
     # 3. \# is "the number of": before any name (a \text of several words, a letter, a
@@ -47,6 +50,30 @@ VERDICTS = [
     (SHAPE_III, r"H \times W \times C = 128 \times 128 \times 32", "not_equivalent", None),
     (SHAPE_I, r"A \times B \times D = 126 \times 126 \times 64", "not_equivalent",
      "symbol.foreign"),
+    # 4. a label that is the derivative operator alone names the asked derivative in that
+    # variable (an entry where the variable has an index); in another variable it names a
+    # derivative the question does not give
+    (L1_GRAD, r"\frac{\partial}{\partial w_i} = \frac{\partial J}{\partial w_i} + "
+              r"\alpha\,\mathrm{sgn}(w_i)", "equivalent", None),
+    (L1_GRAD, r"\frac{\partial}{\partial \mathbf w} = \nabla_{\mathbf w} J + "
+              r"\alpha\,\operatorname{sign}(\mathbf w)", "equivalent", None),
+    (L1_GRAD, r"\partial/\partial w_i = \frac{\partial J}{\partial w_i} + \alpha\,"
+              r"\mathrm{sgn}(w_i)", "equivalent", None),
+    (GRAD_X, r"\frac{\partial}{\partial x} = 2W^\top(Wx - y)", "equivalent", None),
+    (GRAD_X, r"\frac{d}{dx} = 2W^\top(Wx - y)", "equivalent", None),
+    (L1_GRAD, r"\frac{\partial}{\partial w_i} = \frac{\partial J}{\partial w_i} - "
+              r"\alpha\,\mathrm{sgn}(w_i)", "not_equivalent", "misconception.match"),
+    (L1_GRAD, r"\frac{\partial}{\partial \alpha} = \nabla_{\mathbf w} J + "
+              r"\alpha\,\operatorname{sign}(\mathbf w)", "not_equivalent", "symbol.foreign"),
+    (GRAD_X, r"\frac{\partial}{\partial x} = 2W(Wx - y)", "not_equivalent", None),
+    (GRAD_X, r"\frac{\partial}{\partial W} = 2W^\top(Wx - y)", "not_equivalent",
+     "symbol.foreign"),
+    (GRAD_X, r"\frac{\partial}{\partial y} = 2W^\top(Wx - y)", "not_equivalent",
+     "symbol.foreign"),
+    (LOGIT, r"\frac{\partial}{\partial s_k} = \mathrm{softmax}(\mathbf s)_k - b\,"
+            r"\mathbb{1}[k = y]", "equivalent", None),
+    (LOGIT, r"\frac{\partial}{\partial s_k} = \mathrm{softmax}(\mathbf s)_k - "
+            r"\mathbb{1}[k = y]", "not_equivalent", "misconception.match"),
 ]
 
 

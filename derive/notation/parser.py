@@ -73,7 +73,7 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool =
     tokens = _conclusion(lex(text))
     tokens = _text_brackets(_strip_end_punctuation(tokens))
     main, defs = _split_where(tokens)
-    pieces = [_named_part(_prose_heading(_drop_lead_prose(p), ctx), ctx)
+    pieces = [_named_part(_prose_heading(_operator_label(_drop_lead_prose(p), ctx), ctx), ctx)
               for p in _split_top(main, SEPARATORS)]
     heading, pieces = _heading([p for p in pieces if p], ctx)
     pieces, diagonals = _diagonals([p for p in pieces if p], ctx)
@@ -230,6 +230,75 @@ def _drop_lead_prose(piece: list[Token]) -> list[Token]:
 #: a relation an answer may open with, its left side (the asked quantity) left implicit: it
 #: states the value that follows. Never an inequality (``< 6`` states a bound, not a value)
 LEAD_RELATIONS = {("char", "="), ("cmd", r"\approx")}
+
+
+def _group(toks: list[Token], k: int) -> tuple[list[Token], int] | None:
+    """The argument of a command at ``toks[k]``: a braced group (without its braces) or one
+    token; and the index after it."""
+    if k >= len(toks):
+        return None
+    if toks[k].kind == "char" and toks[k].text == "{":
+        depths = _depths(toks[k:])
+        end = next((j for j in range(1, len(depths)) if depths[j] == 1
+                    and toks[k + j].text == "}" and toks[k + j].kind == "char"), None)
+        return None if end is None else (toks[k + 1:k + end], k + end + 1)
+    return [toks[k]], k + 1
+
+
+def _asked_function(ctx: Context) -> list[Token] | None:
+    """What the asked derivative forms differentiate (``\\tilde J`` where
+    ``\\frac{\\partial \\tilde J}{\\partial \\mathbf w}`` and ``\\nabla_w \\tilde J`` are asked;
+    the first spelling where ``\\mathcal L`` and ``L`` spell one asked function), when they
+    are the forms of one asked part; else None."""
+    parts: set[str] = set()
+    tokens = None
+    for part, forms in ctx.asked.items():
+        for form in forms:
+            try:
+                toks = lex_form(form)
+            except AnswerError:
+                continue
+            if not toks or toks[0].text != r"\frac":
+                continue
+            num = _group(toks, 1)
+            if num is None or not num[0] or num[0][0].text != r"\partial" or len(num[0]) < 2:
+                continue
+            parts.add(part)
+            tokens = tokens or num[0][1:]
+    return tokens if len(parts) == 1 else None
+
+
+def _operator_label(piece: list[Token], ctx: Context) -> list[Token]:
+    """``\\frac{\\partial}{\\partial w_i} = \\ldots``, ``\\partial/\\partial w = \\ldots``: a
+    label that is the derivative operator alone names the derivative of the asked function
+    in that variable (``\\frac{\\partial \\tilde J}{\\partial w_i}``, an entry of the asked
+    gradient); in another variable it names another derivative, which the question does
+    not give (``symbol.foreign``). Only where the asked derivatives are of one part."""
+    ops = (r"\partial", "d")
+    if len(piece) < 4:
+        return piece
+    if piece[0].text == r"\frac":
+        num = _group(piece, 1)
+        den = _group(piece, num[1]) if num else None
+        if not num or not den or len(num[0]) != 1 or num[0][0].text not in ops \
+                or len(den[0]) < 2 or den[0][0].text != num[0][0].text:
+            return piece
+        var, after = den[0][1:], den[1]
+    elif piece[0].text in ops and piece[1].text == "/" and piece[2].text == piece[0].text:
+        eq = next((j for j, t in enumerate(piece) if t.kind == "char" and t.text == "="), 0)
+        var, after = piece[3:eq], eq
+    else:
+        return piece
+    if after >= len(piece) or piece[after].text != "=" or not var:
+        return piece
+    fn = _asked_function(ctx)
+    if fn is None:
+        return piece
+    at = piece[0].pos
+    op = Token("cmd", r"\partial", at)
+    label = [Token("cmd", r"\frac", at), Token("char", "{", at), op, *fn,
+             Token("char", "}", at), Token("char", "{", at), op, *var, Token("char", "}", at)]
+    return label + piece[after:]
 
 
 def _part_words(ctx: Context) -> dict[str, set[str]]:
