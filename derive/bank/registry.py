@@ -23,6 +23,7 @@ question and the key otherwise).
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import threading
 import traceback
@@ -181,11 +182,19 @@ _lock = threading.Lock()
 _loaded: dict[tuple[str, float], ExamCode] = {}
 
 
+_resolved: dict[str, Path] = {}
+
+
 def load_code(path: str | Path) -> ExamCode:
-    """Import an exam's ``.py`` by path (once per file version) and collect its marks."""
-    p = Path(path).resolve()
+    """Import an exam's ``.py`` by path (once per file version) and collect its marks.
+
+    A path is resolved once per process (resolving walks every component); the file is
+    still looked at on every call, so an edited file is imported again."""
+    p = _resolved.get(str(path))
+    if p is None:
+        p = _resolved.setdefault(str(path), Path(path).resolve())
     try:
-        key = (str(p), p.stat().st_mtime)
+        key = (str(p), os.stat(p).st_mtime)
     except OSError:
         raise BankError("the exam's code file is missing", file=str(p)) from None
     with _lock:
@@ -246,7 +255,7 @@ class Use:
     file: str       # the TOML file
 
 
-_checked: set[tuple[str, float, tuple[Use, ...]]] = set()
+_checked: set[tuple[int, tuple[Use, ...]]] = set()
 
 
 def exam_code(code_file: str, uses: Sequence[Use] = (), *, file: str = "?",
@@ -262,7 +271,7 @@ def exam_code(code_file: str, uses: Sequence[Use] = (), *, file: str = "?",
         raise BankError(f"{u.what} {u.name!r} is named, but the exam has no .py file beside "
                         f"its TOML", file=u.file, question=u.entry or None, key=u.what)
     code = load_code(code_file)
-    key = (code.file, Path(code.file).stat().st_mtime, tuple(uses))
+    key = (id(code), tuple(uses))  # every loaded version is kept (_loaded): ids are unique
     if key not in _checked:
         tables = {"definition": code.definitions, "settle": code.settlers}
         for u in uses:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import enum
 import json
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 
@@ -138,7 +138,7 @@ def _plain(v: Any) -> Any:
     if isinstance(v, (list, tuple)):
         return type(v)(_plain(x) for x in v)
     if is_dataclass(v) and not isinstance(v, type):
-        return asdict(v)
+        return {f.name: _plain(getattr(v, f.name)) for f in fields(v)}
     return copy.deepcopy(v)
 
 
