@@ -17,6 +17,7 @@ SHAPE_III = "stanford-cs230-sp21/3.iii.shape"   # (64, 64, 32)
 L1_GRAD = "stanford-cs230-sp21/4.i"             # grad J + alpha sign(w)
 GRAD_X = "neu-cs7150-f22/4.x"                   # 2 W^T (W x - y)
 LOGIT = "uw-cse493g1-sp23/2.5"                  # dL/ds_k
+SGD_STEP = "tum-in2346-ss22/6.3"                # (dL/dw11, new w11) = (1.5, -0.65)
 
 VERDICTS = [
     # 3. \# is "the number of": before any name (a \text of several words, a letter, a
@@ -74,6 +75,32 @@ VERDICTS = [
             r"\mathbb{1}[k = y]", "equivalent", None),
     (LOGIT, r"\frac{\partial}{\partial s_k} = \mathrm{softmax}(\mathbf s)_k - "
             r"\mathbb{1}[k = y]", "not_equivalent", "misconception.match"),
+    # 1. a tuple's parts named by prose labels: the part's name or what it is (a
+    # derivative: grad, gradient, derivative; the value after a step: new, updated), with
+    # the part's own asked name if any; words that only number a part leave it in order
+    (SGD_STEP, r"\text{grad} = 1.5,\quad \text{new } w_{11} = -0.65", "equivalent", None),
+    (SGD_STEP, r"\text{new } w_{11} = -0.65,\quad \text{grad} = 1.5", "equivalent", None),
+    (SGD_STEP, r"\text{gradient} = 1.5,\ \text{updated weight} = -0.65", "equivalent", None),
+    (SGD_STEP, r"\text{derivative} = 1.5,\ \text{updated } w_{11} = -0.65", "equivalent",
+     None),
+    (SGD_STEP, r"\text{(a)} = 1.5,\quad \text{(b)} = -0.65", "equivalent", None),
+    (SGD_STEP, r"\text{grad} = -0.65,\quad \text{new } w_{11} = 1.5", "not_equivalent",
+     "tuple.part_mismatch"),
+    (SGD_STEP, r"\text{grad} = 1.5,\quad \text{new } w_{11} = -0.5", "not_equivalent",
+     "tuple.part_mismatch"),
+    # a label that names another quantity is never taken for a part
+    (SGD_STEP, r"\text{grad} = 1.5,\quad \text{old } w_{11} = -0.65", "not_equivalent",
+     "symbol.foreign"),
+    (SGD_STEP, r"\frac{\partial L}{\partial w_{11}} = 1.5,\ \text{old } w_{11} = -0.65",
+     "not_equivalent", "symbol.foreign"),
+    (SGD_STEP, r"\text{grad} = 1.5,\quad \text{new } w_{12} = -0.65", "not_equivalent",
+     "symbol.foreign"),
+    (SGD_STEP, r"\text{loss} = 1.5,\quad \text{new } w_{11} = -0.65", "not_equivalent",
+     "symbol.foreign"),
+    (SGD_STEP, r"\text{bias gradient} = 1.5,\quad \text{new } w_{11} = -0.65",
+     "not_equivalent", "symbol.foreign"),
+    (SGD_STEP, r"\text{grad} = 1.5,\quad \text{new grad} = -0.65", "not_equivalent",
+     "symbol.foreign"),
 ]
 
 

@@ -23,7 +23,8 @@ from .lexer import ACCENTS, ASSIGN, Token, lex, lex_form
 from .operators import in_place_update
 from .shapes import free_dims, index_fault, is_matrix, settle
 from .symbols import Context, Pattern, asked_marker, asked_name, is_asked, substitute_aliases
-from .tables import FOREIGN, OPTIMISERS, PROSE_FUNCTIONS, STEP_WORDS
+from .tables import (DERIVATIVE_WORDS, FILLER_WORDS, FOREIGN, OPTIMISERS, ORDER_WORDS,
+                     PROSE_FUNCTIONS, STEP_WORDS, UPDATE_WORDS)
 
 SEPARATORS = (",", ";", "and")
 
@@ -73,8 +74,9 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool =
     tokens = _conclusion(lex(text))
     tokens = _text_brackets(_strip_end_punctuation(tokens))
     main, defs = _split_where(tokens)
-    pieces = [_named_part(_prose_heading(_operator_label(_drop_lead_prose(p), ctx), ctx), ctx)
-              for p in _split_top(main, SEPARATORS)]
+    pieces = [_named_part(_prose_heading(_prose_part_label(
+        _operator_label(_drop_lead_prose(p), ctx), ctx), ctx), ctx)
+        for p in _split_top(main, SEPARATORS)]
     heading, pieces = _heading([p for p in pieces if p], ctx)
     pieces, diagonals = _diagonals([p for p in pieces if p], ctx)
     defs_pieces, more = _diagonals(_split_top(defs, SEPARATORS), ctx, used=pieces)
@@ -299,6 +301,95 @@ def _operator_label(piece: list[Token], ctx: Context) -> list[Token]:
     label = [Token("cmd", r"\frac", at), Token("char", "{", at), op, *fn,
              Token("char", "}", at), Token("char", "{", at), op, *var, Token("char", "}", at)]
     return label + piece[after:]
+
+
+def _part_kinds(ctx: Context) -> dict[str, set[str]]:
+    """What each part of a tuple question is, read off its asked forms: ``derivative``
+    (a form ``\\frac{\\partial L}{\\partial w_{11}}``), ``update`` (a form marked as the
+    value after a step: ``w_{11}^{new}``, ``w_{11}^*``, ``w_{11}^{+}``)."""
+    out: dict[str, set[str]] = {}
+    for part, forms in ctx.asked.items():
+        kinds: set[str] = set()
+        for form in forms:
+            try:
+                toks = lex_form(form)
+            except AnswerError:
+                continue
+            if toks and toks[0].text == r"\frac":
+                num = _group(toks, 1)
+                if num and num[0] and num[0][0].text == r"\partial":
+                    kinds.add("derivative")
+            text = "".join(t.text for t in toks).lower()
+            if any(w in text for w in UPDATE_WORDS) or "^*" in text or "^+" in text:
+                kinds.add("update")
+        out[part] = kinds
+    return out
+
+
+def _prose_part_label(piece: list[Token], ctx: Context) -> list[Token]:
+    """``\\text{grad} = 1.5,\\ \\text{new } w_{11} = -0.65``: where a tuple is asked, a label
+    of prose words (and the part's own asked name, if any) before ``=`` names the part its
+    words say: the part's name, or what the part is (a derivative: grad, gradient,
+    derivative; the value after a step: new, updated); words that only number the part
+    (``\\text{answer}``, ``\\text{(a)}``) leave it to its position. A label with any other
+    word, or words of two parts, or a name that is not that part's (``\\text{new } w_{12}``)
+    names another quantity: it is left as written, the student's own name."""
+    names = [p for p in ctx.asked if p]
+    if len(names) < 2 or len(piece) < 3:
+        return piece
+    depths = _depths(piece)
+    eq = next((k for k, t in enumerate(piece) if t.kind == "char" and t.text == "="
+               and depths[k] == 0), None)
+    if not eq:
+        return piece
+    k, words = 0, []
+    while k < eq and (piece[k].kind == "word" or piece[k].group is not None):
+        if piece[k].kind == "word":
+            words.extend(piece[k].text.lower().split())
+            k += 1
+            continue
+        g, word = piece[k].group, ""
+        while k < eq and piece[k].group == g:
+            word += piece[k].text
+            k += 1
+        words.extend(word.lower().split())
+    if not words:
+        return piece
+    rest = substitute_aliases(piece[k:eq], ctx.patterns)
+    named = None
+    if rest:
+        if len(rest) != 1 or rest[0].kind != "ref" \
+                or not str(rest[0].ref[0]).startswith("asked:"):
+            return piece
+        named = str(rest[0].ref[0])[len("asked:"):]
+    if set(words) & (STEP_WORDS - UPDATE_WORDS) and named is not None:
+        # \text{old } w_{11} = -0.5: the value before the step, not the asked one
+        text = " ".join(words) + " " + "".join(t.text for t in piece[k:eq])
+        return [Token("word", text, piece[0].pos),
+                *piece[eq:]]
+    found: set[str] = set()
+    kinds = _part_kinds(ctx)
+    for word in words:
+        if word in ORDER_WORDS or word in FILLER_WORDS:
+            continue
+        by_name = {p for p in names if p.lower() == word}
+        by_kind = {p for p in names if word in DERIVATIVE_WORDS and "derivative" in kinds[p]
+                   or word in UPDATE_WORDS and "update" in kinds[p]}
+        if not by_name | by_kind:
+            return piece   # \text{old} w_{11}, \text{bias gradient}: another quantity
+        found |= by_name | by_kind
+    if named is not None:
+        if found - {named}:
+            return piece
+        found = {named}
+    if len(found) > 1:
+        return piece
+    if not found:
+        if not all(w in ORDER_WORDS for w in words):
+            return piece   # \text{loss} = 1.5: a quantity, not a part
+        return piece[eq + 1:]   # \text{answer} = 1.5: the value, in its place
+    target = asked_name(found.pop())
+    return [Token("ref", target, piece[0].pos, (target, None)), *piece[eq:]]
 
 
 def _part_words(ctx: Context) -> dict[str, set[str]]:

@@ -72,6 +72,18 @@ STEP_WORDS = frozenset({
     "new", "old", "next", "prev", "previous", "updated", "update", "current", "curr", "init",
     "initial", "start", "final", "last", "first", "before", "after", "t", "k", "now", "then",
 })
+#: prose labels of a tuple's parts (``\text{grad} = 1.5,\ \text{new } w_{11} = -0.65``): the
+#: words that say which part a label names, by what the part is (a derivative, or the
+#: value after an update step); a label of these words and FILLER_WORDS only names a part
+DERIVATIVE_WORDS = frozenset({"grad", "gradient", "derivative", "partial", "slope"})
+UPDATE_WORDS = frozenset({"new", "updated", "update", "next"})
+#: words of a part's prose label that say nothing of which part: the answer's words, the
+#: quantity's kind, connectives ("the gradient of the loss w.r.t. the weight")
+FILLER_WORDS = frozenset({"the", "of", "wrt", "w.r.t.", "with", "respect", "to", "weight",
+                          "loss", "value", "after", "step", "sgd", "a", "one"})
+#: a part's prose label that only numbers the part: the parts are then taken in order
+ORDER_WORDS = frozenset({"answer", "result", "part", "(a)", "(b)", "(c)", "(i)", "(ii)",
+                         "(iii)", "a)", "b)", "c)", "1", "2", "3", "1)", "2)", "3)"})
 #: the prefix of the SymPy name of a symbol the question does not declare
 FOREIGN = "foreign:"
 #: minimisers and maximisers: named, never computed (a step of working)
