@@ -101,6 +101,24 @@ VERDICTS = [
      "not_equivalent", "symbol.foreign"),
     (SGD_STEP, r"\text{grad} = 1.5,\quad \text{new grad} = -0.65", "not_equivalent",
      "symbol.foreign"),
+    # 6. definitions after "where" joined by \text{ and }, one of them prose saying that a
+    # declared index stands for its one-hot vector; a wrong answer in the same words stays
+    # wrong, and other prose about an index is not read
+    (LOGIT, r"\mathbf{p} - b\,\mathbf{y}, \ \text{where } \mathbf{p} = \mathrm{softmax}"
+            r"(\mathbf{s}) \text{ and } \mathbf{y} \text{ is the one-hot label}",
+     "equivalent", None),
+    (LOGIT, r"\mathbf{p} - b\,\mathbf{y}, \ \text{where } \mathbf{y} \text{ is the one-hot "
+            r"label vector and } \mathbf{p} = \mathrm{softmax}(\mathbf{s})", "equivalent", None),
+    (LOGIT, r"\mathrm{softmax}(\mathbf{s}) - b\,\mathbf{y}, \ \text{where } \mathbf{y} "
+            r"\text{ is the one-hot encoding of the label}", "equivalent", None),
+    (LOGIT, r"\mathbf{p} - \mathbf{y}, \ \text{where } \mathbf{p} = \mathrm{softmax}"
+            r"(\mathbf{s}) \text{ and } \mathbf{y} \text{ is the one-hot label}",
+     "not_equivalent", "misconception.match"),
+    (LOGIT, r"\mathbf{p} - b\,\mathbf{y}, \ \text{where } \mathbf{p} = \mathrm{softmax}"
+            r"(b\mathbf{s}) \text{ and } \mathbf{y} \text{ is the one-hot label}",
+     "not_equivalent", None),
+    (LOGIT, r"\mathbf{p} - b\,\mathbf{y}, \ \text{where } \mathbf{p} = \mathrm{softmax}"
+            r"(\mathbf{s}) \text{ and } \mathbf{y} \text{ is the label}", "invalid", None),
 ]
 
 

@@ -23,8 +23,8 @@ from .lexer import ACCENTS, ASSIGN, Token, lex, lex_form
 from .operators import in_place_update
 from .shapes import free_dims, index_fault, is_matrix, settle
 from .symbols import Context, Pattern, asked_marker, asked_name, is_asked, substitute_aliases
-from .tables import (DERIVATIVE_WORDS, FILLER_WORDS, FOREIGN, OPTIMISERS, ORDER_WORDS,
-                     PROSE_FUNCTIONS, STEP_WORDS, UPDATE_WORDS)
+from .tables import (DERIVATIVE_WORDS, FILLER_WORDS, FOREIGN, ONE_HOT_WORDS, OPTIMISERS,
+                     ORDER_WORDS, PROSE_FUNCTIONS, STEP_WORDS, UPDATE_WORDS)
 
 SEPARATORS = (",", ";", "and")
 
@@ -869,6 +869,9 @@ def _definition(piece: list[Token], ctx: Context, extra: list[tuple[Pattern, Any
     if name is None:
         prose = _prose_name(piece)
         fn = PROSE_FUNCTIONS.get(_prose_key(piece[-1].text)) if prose else None
+        one_hot = _one_hot(prose, piece[-1].text, ctx) if prose and fn is None else None
+        if one_hot is not None:
+            return [(Pattern(tuple(t.key for t in prose), "where"), Local(one_hot))]
         if fn is None:
             raise AnswerError("parse.syntax", "after 'where', write definitions as "
                               "NAME = ...", piece[0].pos)
@@ -896,6 +899,23 @@ def _definition(piece: list[Token], ctx: Context, extra: list[tuple[Pattern, Any
     p = Parser(substitute_aliases(value_toks, ctx.patterns, extra), ctx)
     p.foreign_at = foreign_at
     return [(Pattern(tuple(t.key for t in name), "where"), Local(p.whole()))]
+
+
+def _one_hot(name: list[Token], prose: str, ctx: Context) -> Any:
+    """``\mathbf y \text{ is the one-hot label}`` where ``y`` is a declared index: the
+    name is the index's one-hot vector (``\mathbf e_y``), as a grader reads it. None where
+    the prose says anything else or the name is no declared index."""
+    words = _prose_key(prose).replace("one-hot", "one-hot ").split()
+    if "one-hot" not in words and not ("one" in words and "hot" in words) \
+            or not set(words) <= ONE_HOT_WORDS:
+        return None
+    subst = substitute_aliases(name, ctx.patterns)
+    spec = ctx.spec_of(subst[0].ref[0]) if len(subst) == 1 and subst[0].kind == "ref" \
+        and subst[0].ref[1] is None else None
+    if spec is None or spec.kind != "index":
+        return None
+    p = Parser(subst, ctx)
+    return p.basis(p.whole())
 
 
 @dataclass

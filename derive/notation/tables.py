@@ -66,6 +66,10 @@ PROSE_FUNCTIONS = {
     "heaviside function": r"\heaviside", "heaviside step function": r"\heaviside",
     "unit step": r"\heaviside", "step function": r"\heaviside", "relu": r"\relu",
 }
+#: ``\mathbf y \text{ is the one-hot label}``: prose that says a declared index stands for
+#: its one-hot vector (the standard basis vector e_y): "one-hot" and these words only
+ONE_HOT_WORDS = frozenset({"one-hot", "one", "hot", "label", "labels", "vector", "encoding",
+                           "encoded", "target", "of", "the", "true", "class", "y"})
 #: prose subscripts that name another value of a quantity (a step of an update, a time),
 #: never a description of how it was found: ``w_{\text{new}}`` is not ``w``
 STEP_WORDS = frozenset({
