@@ -18,6 +18,7 @@ L1_GRAD = "stanford-cs230-sp21/4.i"             # grad J + alpha sign(w)
 GRAD_X = "neu-cs7150-f22/4.x"                   # 2 W^T (W x - y)
 LOGIT = "uw-cse493g1-sp23/2.5"                  # dL/ds_k
 SGD_STEP = "tum-in2346-ss22/6.3"                # (dL/dw11, new w11) = (1.5, -0.65)
+JACOBIAN = "ucb-cs182-sp22/1"                   # n (S I - x 1^T) / S^2, S = 1^T x
 
 VERDICTS = [
     # 3. \# is "the number of": before any name (a \text of several words, a letter, a
@@ -119,6 +120,23 @@ VERDICTS = [
      "not_equivalent", None),
     (LOGIT, r"\mathbf{p} - b\,\mathbf{y}, \ \text{where } \mathbf{p} = \mathrm{softmax}"
             r"(\mathbf{s}) \text{ and } \mathbf{y} \text{ is the label}", "invalid", None),
+    # 7. a matrix before a row vector in a juxtaposed product: the factors after it are
+    # multiplied first, a 1x1 result is a scalar (I (1^T x)); products that conform as
+    # written are read as before
+    (JACOBIAN, r"n(\mathbf{I}\,\mathbf{1}^\top\mathbf{x} - \mathbf{x}\mathbf{1}^\top)/"
+               r"(\mathbf{1}^\top\mathbf{x})^2", "equivalent", None),
+    (JACOBIAN, r"n(\mathbf{I}_n\,\mathbf{1}^\top\mathbf{x} - \mathbf{x}\mathbf{1}^\top)/"
+               r"(\mathbf{1}^\top\mathbf{x})^2", "equivalent", None),
+    (JACOBIAN, r"\frac{n}{(\mathbf{1}^\top\mathbf{x})^2}(\mathbf{I}\,\mathbf{x}^\top"
+               r"\mathbf{1} - \mathbf{x}\mathbf{1}^\top)", "equivalent", None),
+    (JACOBIAN, r"n(\mathbf{I}\,\mathbf{1}^\top\mathbf{x} - \mathbf{1}\mathbf{x}^\top)/"
+               r"(\mathbf{1}^\top\mathbf{x})^2", "not_equivalent", "misconception.match"),
+    (JACOBIAN, r"n(\mathbf{I}\,\mathbf{1}^\top\mathbf{x} - \mathbf{x}\mathbf{1}^\top)/"
+               r"(\mathbf{1}^\top\mathbf{x})", "not_equivalent", None),
+    (JACOBIAN, r"n(\mathbf{I}\,\mathbf{1}^\top - \mathbf{x}\mathbf{1}^\top)/"
+               r"(\mathbf{1}^\top\mathbf{x})^2", "not_equivalent", "shape.inconsistent"),
+    (GRAD_X, r"2 W^\top y^\top W x", "not_equivalent", None),
+    (GRAD_X, r"2W^\top W x - 2 W^\top y", "equivalent", None),
 ]
 
 

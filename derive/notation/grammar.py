@@ -230,7 +230,18 @@ class Parser(Operators):
                 self.next()
                 acc = self.shaped(t, shapes.hadamard, acc, self.power())
             elif self.starts_factor():
-                acc = self.mul(acc, self.power(), t)
+                nxt = self.power()
+                if is_matrix(acc) and is_matrix(nxt) and nxt.shape[0] == 1 and (
+                        isinstance(acc, sp.Identity) and shapes.is_free(acc.shape[1])
+                        or not shapes.is_free(acc.shape[1]) and acc.shape[1] != 1):
+                    # \mathbf{I}\,\mathbf{1}^\top\mathbf{x}: a matrix before a row does not
+                    # conform (a bare I is never the 1x1 identity); the juxtaposed factors
+                    # after it are multiplied first (products are associative), and a 1x1
+                    # result is a scalar: I (1^T x). A product that conforms as written is
+                    # read as before
+                    while self.starts_factor():
+                        nxt = self.mul(nxt, self.power(), self.peek())
+                acc = self.mul(acc, nxt, t)
             else:
                 return acc
 
