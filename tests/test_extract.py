@@ -165,3 +165,41 @@ def test_cli_response():
     assert out.returncode == 4 and "input.no_answer" in out.stdout
     out = _cli(GRAD_X)                          # neither an answer nor a response
     assert out.returncode == 2
+
+
+# --- a bold label on the last line; a definition introduced as a chain (heldout7) --------
+
+@pytest.mark.parametrize("last_line", [
+    r"**Output shape:** $(126, 126, 64)$",
+    r"**Output shape**: $(126, 126, 64)$",
+    r"- **Final output shape:** $(126, 126, 64)$.",
+    r"> __Result:__ \((126, 126, 64)\)",
+])
+def test_a_bold_label_on_the_last_line_presents_the_answer(last_line):
+    working = ("Using $H_{out} = \\frac{H + 2P - F}{S} + 1$ with $H = 128$:\n"
+               "$$H_{out} = \\frac{128 - 3}{1} + 1 = 126.$$\nThe depth is the number of filters.\n\n")
+    assert extract_answer(working + last_line) == "(126, 126, 64)"
+
+
+def test_a_sentence_on_the_last_line_is_not_a_bold_label():
+    # prose after the bold words: the line is a sentence, its mathematics is a remark; the
+    # display stays the answer
+    text = "$$H = 126$$\n**Note:** this is not $(1, 2, 3)$"
+    assert extract_answer(text) == "H = 126"
+
+
+RESPONSE_WITH_S = r"""Let $S = \sum_{k=1}^n x_k = \mathbf{1}_n^\top \mathbf{x}$. Then $f_i = n x_i / S$.
+By the quotient rule, using $\partial S / \partial x_j = 1$:
+$$\frac{df}{d\mathbf{x}} = \boxed{\frac{n}{S^2}\left(S\,\mathbf{I}_n - \mathbf{x}\mathbf{1}_n^\top\right)}$$"""
+
+
+def test_a_definition_introduced_as_a_chain_defines_the_name_by_its_first_value():
+    v = derive.check("ucb-cs182-sp22/1", response=RESPONSE_WITH_S)
+    assert v.status is Status.EQUIVALENT, v.message
+    assert v.extracted.endswith(r"S = \sum_{k=1}^n x_k")
+    # the same working with a wrong definition of S: the answer is wrong, not rescued
+    wrong = RESPONSE_WITH_S.replace(r"\sum_{k=1}^n x_k = ", r"\sum_{k=1}^n x_k^2 = ")
+    assert derive.check("ucb-cs182-sp22/1", response=wrong).status is Status.NOT_EQUIVALENT
+    # a chain that no sentence introduces as a definition stays working
+    bare = RESPONSE_WITH_S.replace("Let $S", "Note $S")
+    assert derive.check("ucb-cs182-sp22/1", response=bare).status is not Status.EQUIVALENT

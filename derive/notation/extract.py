@@ -114,12 +114,20 @@ def _highlighted(text: str, maths: list[_Math]) -> _Math | None:
         return None     # prose after it: the line is not where the response ends
     marks_before = before.replace(" ", "").replace("\t", "")
     marks_after = after.strip().rstrip(".").replace(" ", "")
+    if _BOLD_LABEL.fullmatch(before) and not marks_after.strip("*_"):
+        return last     # **Output shape:** $(126, 126, 64)$: a bold label, then the value
     if not marks_before or not set(marks_before) <= set(">*_#") \
             or not set(marks_after) <= set("*_"):
         return None
     quoted = marks_before.startswith(">") or marks_before.startswith("#")
     bold = any(marks_before.endswith(b) and marks_after.startswith(b) for b in ("**", "__"))
     return last if quoted or bold else None
+
+
+#: ``**Output shape:**``, ``> __Result__:``, ``- **Gradient:**``: a short bold label (a few
+#: words, its colon inside or after the bold) that the last line opens with
+_BOLD_LABEL = re.compile(r"[ \t]*(?:>[ \t]*)?(?:[-*][ \t]+)?(\*\*|__)[A-Za-z][A-Za-z0-9 ()'/-]{0,50}"
+                         r"(?::[ \t]*\1|\1[ \t]*:)[ \t]*")
 
 
 #: prose that opens a remark on what was displayed, not a conclusion ("where $S = ...$")
@@ -169,25 +177,33 @@ def _sentence_before(text: str, pos: int) -> str:
 
 
 #: ``S = \\sum_k x_k``, ``r_i = (Wx - y)_i``: a name (a letter or a Greek letter, with a
-#: subscript) defined as a value; one ``=`` only (``a = b = c`` is working, not a definition)
+#: subscript) defined as a value
 _DEFINED_NAME = re.compile(r"\s*((?:\\[A-Za-z]+|[A-Za-z])(?:_(?:\{[^{}=]{1,20}\}|[A-Za-z0-9]))?)"
                            r"\s*")
 
 
-def _definition(body: str) -> tuple[str, str] | None:
-    """``NAME = value`` with one ``=`` outside braces (``S = \\sum_{k=1}^n x_k``)."""
+def _definition(body: str, introduced: bool) -> tuple[str, str] | None:
+    """``NAME = value`` with one ``=`` outside braces (``S = \\sum_{k=1}^n x_k``). A chain
+    (``a = b = c``) is working, unless the sentence ``introduced`` it as a definition ("Let
+    $S = \\sum_k x_k = \\mathbf 1^\\top \\mathbf x$"): then its first value defines the
+    name (the others are what the working says it equals)."""
     depth, eqs = 0, []
     for k, c in enumerate(body):
         depth += (c == "{") - (c == "}")
         if c == "=" and depth == 0:
             eqs.append(k)
-    if len(eqs) != 1:
+    if not eqs or len(eqs) > 1 and not introduced:
         return None
     name = _DEFINED_NAME.fullmatch(body[:eqs[0]])
-    value = body[eqs[0] + 1:].strip().rstrip(".,;").strip()
+    value = body[eqs[0] + 1:eqs[1] if len(eqs) > 1 else len(body)].strip().rstrip(".,;").strip()
     if name is None or not value or "\\boxed" in value:
         return None
     return name.group(1), value
+
+
+#: a sentence that introduces a definition, just before its mathematics: "Let $S = ...$",
+#: "Define", "Denote", "we write", "where", "with"
+_INTRODUCES = re.compile(r"\b(?:let|define|denote|set|write|where|with)\s*$", re.IGNORECASE)
 
 
 def working_definitions(text: str, answer: str) -> list[str]:
@@ -203,7 +219,7 @@ def working_definitions(text: str, answer: str) -> list[str]:
         body = m.body.strip()
         if answer.strip() in body:
             break    # the answer itself: what comes after it is not working
-        d = _definition(body)
+        d = _definition(body, _INTRODUCES.search(_sentence_before(text, m.start)) is not None)
         if d is None:
             continue
         name, value = d
