@@ -19,6 +19,7 @@ GRAD_X = "neu-cs7150-f22/4.x"                   # 2 W^T (W x - y)
 LOGIT = "uw-cse493g1-sp23/2.5"                  # dL/ds_k
 SGD_STEP = "tum-in2346-ss22/6.3"                # (dL/dw11, new w11) = (1.5, -0.65)
 JACOBIAN = "ucb-cs182-sp22/1"                   # n (S I - x 1^T) / S^2, S = 1^T x
+DECAY_STEP = "tum-in2346-ss22/2.4"              # theta_{k+1} = theta_k - alpha(G + lambda theta_k)
 
 VERDICTS = [
     # 3. \# is "the number of": before any name (a \text of several words, a letter, a
@@ -137,6 +138,22 @@ VERDICTS = [
                r"(\mathbf{1}^\top\mathbf{x})^2", "not_equivalent", "shape.inconsistent"),
     (GRAD_X, r"2 W^\top y^\top W x", "not_equivalent", None),
     (GRAD_X, r"2W^\top W x - 2 W^\top y", "equivalent", None),
+    # 5. ^{(ij)}, ^{(i,j)} on a declared matrix is its entry (after \partial: the entry of
+    # the variable), compared entry by entry; a wrong entry formula stays wrong
+    (DECAY_STEP, r"\theta_{k+1}^{(ij)} = \theta_k^{(ij)} - \alpha\left(\frac{\partial L}"
+                 r"{\partial \theta^{(ij)}}(\theta_k) + \lambda\theta_k^{(ij)}\right)",
+     "equivalent", None),
+    (DECAY_STEP, r"\theta_{k+1}^{(i,j)} = \theta_k^{(i,j)} - \alpha\left(\frac{\partial L}"
+                 r"{\partial \theta^{(i,j)}}(\theta_k) + \lambda\theta_k^{(i,j)}\right)",
+     "equivalent", None),
+    (DECAY_STEP, r"\theta_{k+1}^{(ij)} = \theta_k^{(ij)} - \alpha\left(\frac{\partial L}"
+                 r"{\partial \theta^{(ij)}}(\theta_k) - \lambda\theta_k^{(ij)}\right)",
+     "not_equivalent", None),
+    (DECAY_STEP, r"\theta_{k+1}^{(ij)} = \theta_k^{(ij)} - \alpha\frac{\partial L}"
+                 r"{\partial \theta^{(ij)}}(\theta_k)", "not_equivalent", None),
+    (DECAY_STEP, r"\theta_{k+1}^{(ij)} = \theta_k^{(ij)} - \alpha\left(\frac{\partial L}"
+                 r"{\partial \theta^{(ij)}}(\theta_k) + \lambda\theta_k^{(ji)}\right)",
+     "not_equivalent", None),
 ]
 
 

@@ -19,7 +19,7 @@ import sympy as sp
 from ..errors import AnswerError
 from .answer import Chain, Local, ParsedAnswer  # noqa: F401  (Chain: re-exported)
 from .grammar import Parser
-from .lexer import ACCENTS, ASSIGN, Token, lex, lex_form
+from .lexer import ACCENTS, ASSIGN, GREEK, Token, lex, lex_form
 from .operators import in_place_update
 from .shapes import free_dims, index_fault, is_matrix, settle
 from .symbols import Context, Pattern, asked_marker, asked_name, is_asked, substitute_aliases
@@ -72,7 +72,7 @@ def _settle(value: Any, ctx: Context, pos: int) -> Any:
 def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool = True
                   ) -> ParsedAnswer:
     tokens = _conclusion(lex(text))
-    tokens = _text_brackets(_strip_end_punctuation(tokens))
+    tokens = _entry_superscripts(_text_brackets(_strip_end_punctuation(tokens)), ctx)
     main, defs = _split_where(tokens)
     pieces = [_named_part(_prose_heading(_prose_part_label(
         _operator_label(_drop_lead_prose(p), ctx), ctx), ctx), ctx)
@@ -211,6 +211,81 @@ def _conclusion(tokens: list[Token]) -> list[Token]:
         raise AnswerError("input.empty", "nothing follows the conclusion's lead-in",
                           tokens[cut].pos)
     return rest
+
+
+def _name_start(tokens: list[Token], end: int) -> int | None:
+    """Where the name ending before ``tokens[end]`` starts: a letter or a Greek letter,
+    with a subscript (one token or a braced group); None if there is none."""
+    k = end - 1
+    if k >= 0 and tokens[k].kind == "char" and tokens[k].text == "}":
+        depth = 0
+        while k >= 0:
+            depth += {"}": 1, "{": -1}.get(tokens[k].text, 0) if tokens[k].kind == "char" \
+                else 0
+            if depth == 0:
+                break
+            k -= 1
+        k -= 1   # the _ before the group
+    elif k >= 1 and tokens[k - 1].kind == "char" and tokens[k - 1].text == "_":
+        k -= 1
+    else:
+        k += 1   # no subscript
+    if k < end and tokens[k].text == "_":
+        k -= 1
+    else:
+        k = end - 1
+    if k < 0 or not (tokens[k].kind == "char" and tokens[k].text.isalpha()
+                     or tokens[k].kind == "cmd" and tokens[k].text[1:] in GREEK):
+        return None
+    return k
+
+
+def _entry_superscripts(tokens: list[Token], ctx: Context) -> list[Token]:
+    """``\\theta_{k+1}^{(ij)}``, ``W^{(i,j)}``: a superscript of two index letters in brackets
+    on a declared matrix is its entry (``(\\theta_{k+1})_{ij}``), compared entry by entry;
+    after ``\\partial`` (``\\frac{\\partial L}{\\partial \\theta^{(ij)}}``) it is the entry of
+    the variable (``\\partial \\theta_{ij}``). One letter (``X^{(i)}``, a sample) or a number
+    is no entry."""
+    out = list(tokens)
+    k = 0
+    while k < len(out):
+        t = out[k]
+        if not (t.kind == "char" and t.text == "^" and k + 5 < len(out)
+                and out[k + 1].text == "{" and out[k + 2].text == "("):
+            k += 1
+            continue
+        close = next((j for j in range(k + 3, min(k + 8, len(out)))
+                      if out[j].text == ")"), None)
+        inner = [u for u in out[k + 3:close] if u.text != ","] if close else []
+        if close is None or close + 1 >= len(out) or out[close + 1].text != "}" \
+                or len(inner) != 2 or not all(u.kind == "char" and u.text.isalpha()
+                                             for u in inner) \
+                or inner[0].text == inner[1].text:
+            k += 1
+            continue
+        start = _name_start(out, k)
+        if start is None:
+            k += 1
+            continue
+        pos = t.pos
+        script = [Token("char", "_", pos), Token("char", "{", pos), *inner,
+                  Token("char", "}", pos)]
+        name = out[start:k]
+        if start > 0 and out[start - 1].kind == "cmd" and out[start - 1].text == r"\partial" \
+                and len(name) == 1:
+            out[start:close + 2] = [*name, *script]
+            k = start + len(name) + len(script)
+            continue
+        subst = substitute_aliases(name, ctx.patterns)
+        spec = ctx.spec_of(subst[0].ref[0]) if len(subst) == 1 and subst[0].kind == "ref" \
+            and subst[0].ref[1] is None else None
+        if spec is None or spec.kind != "matrix":
+            k += 1
+            continue
+        new = [Token("char", "(", name[0].pos), *name, Token("char", ")", pos), *script]
+        out[start:close + 2] = new
+        k = start + len(new)
+    return out
 
 
 def _strip_end_punctuation(tokens: list[Token]) -> list[Token]:
