@@ -19,6 +19,7 @@ GRAD_X = "neu-cs7150-f22/4.x"                   # 2 W^T (W x - y)
 LOGIT = "uw-cse493g1-sp23/2.5"                  # dL/ds_k
 SGD_STEP = "tum-in2346-ss22/6.3"                # (dL/dw11, new w11) = (1.5, -0.65)
 JACOBIAN = "ucb-cs182-sp22/1"                   # n (S I - x 1^T) / S^2, S = 1^T x
+RELU_GRAD = "ucb-cs182-sp22/2"                  # A^T diag(1[Ax > 0]) w
 DECAY_STEP = "tum-in2346-ss22/2.4"              # theta_{k+1} = theta_k - alpha(G + lambda theta_k)
 
 VERDICTS = [
@@ -154,6 +155,30 @@ VERDICTS = [
     (DECAY_STEP, r"\theta_{k+1}^{(ij)} = \theta_k^{(ij)} - \alpha\left(\frac{\partial L}"
                  r"{\partial \theta^{(ij)}}(\theta_k) + \lambda\theta_k^{(ji)}\right)",
      "not_equivalent", None),
+    # 2. diag of a scalar with one free index letter of the student's own is diag of the
+    # vector of its entries (the index ranges over what it indexes); diag of a written list
+    # z_1, \dots, z_k whose entries are defined after it; a wrong gate (on x_i, inverted)
+    # stays wrong
+    (RELU_GRAD, r"\nabla_{\mathbf x} f = \mathbf{A}^\top \mathbf{Z}\mathbf{w}, \text{ where }"
+                r" \mathbf{Z} = \operatorname{diag}\big(\mathbb{1}[(\mathbf{A}\mathbf{x})_i"
+                r" > 0]\big)", "equivalent", None),
+    (RELU_GRAD, r"\mathbf{A}^\top \operatorname{diag}\big(\mathbb{1}[(\mathbf{A}\mathbf{x})_j"
+                r" > 0]\big)\mathbf{w}", "equivalent", None),
+    (RELU_GRAD, r"\mathbf{A}^\top \mathbf{Z}\mathbf{w}, \quad Z = \operatorname{diag}(z_1,"
+                r"\dots,z_k),\ z_i = \begin{cases} 1 & (\mathbf{A}\mathbf{x})_i > 0 \\ 0 & "
+                r"\text{otherwise} \end{cases}", "equivalent", None),
+    (RELU_GRAD, r"\nabla_{\mathbf x} f = \mathbf{A}^\top \mathbf{Z}\mathbf{w}, \text{ where }"
+                r" \mathbf{Z} = \operatorname{diag}\big(\mathbb{1}[x_i > 0]\big)",
+     "not_equivalent", None),
+    (RELU_GRAD, r"\nabla_{\mathbf x} f = \mathbf{A}^\top \mathbf{Z}\mathbf{w}, \text{ where }"
+                r" \mathbf{Z} = \operatorname{diag}\big(\mathbb{1}[(\mathbf{A}\mathbf{x})_i"
+                r" < 0]\big)", "not_equivalent", "misconception.match"),
+    (RELU_GRAD, r"\mathbf{A}^\top \mathbf{Z}\mathbf{w}, \quad Z = \operatorname{diag}(z_1,"
+                r"\dots,z_k),\ z_i = \begin{cases} 1 & x_i > 0 \\ 0 & "
+                r"\text{otherwise} \end{cases}", "not_equivalent", None),
+    (RELU_GRAD, r"\mathbf{A}^\top \mathbf{Z}\mathbf{w}, \quad Z = \operatorname{diag}(z_1,"
+                r"\dots,z_k),\ z_i = \begin{cases} 0 & (\mathbf{A}\mathbf{x})_i > 0 \\ 1 & "
+                r"\text{otherwise} \end{cases}", "not_equivalent", "misconception.match"),
 ]
 
 

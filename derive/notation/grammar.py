@@ -121,22 +121,52 @@ class Parser(Operators):
         return Chain(items, ops, pos, spans)
 
     def inline_cases(self, value: Any) -> Any:
-        """``v \\text{ if } c, \\text{ else } w``: cases written in a line."""
-        if not (self.peek() is not None and self.peek().kind == "word"
-                and self.peek().text in ("if", "when")):
-            return value
-        self.next()
-        cond = self.condition(",")
-        if self.at(",", "char"):
-            self.next()
+        """Cases written in a line, read as the cases environment reads them:
+        ``v \\text{ if } c, \\text{ else } w``, ``v \\text{ for } c, \\quad w \\text{ otherwise}``,
+        ``v \\text{ if } c_1, \\; w \\text{ if } c_2`` (undefined where no condition holds).
+        A branch's condition opens with ``if``, ``when`` or ``for`` (table
+        :data:`INLINE_CASE_LEADS`; ``for`` only before a condition: ``v \\text{ for } X^i``
+        names a part); one branch alone is refused."""
         t = self.peek()
-        if t is None or t.kind != "word" or t.text not in ("else", "otherwise"):
-            raise self.error("after 'if', write the other case: \\text{ else } ...", t)
+        if t is None or t.kind != "word" or t.text not in INLINE_CASE_LEADS:
+            return value
+        start = self.i
         self.next()
-        other = self.inline_cases(self.expr())
-        if is_matrix(value) or is_matrix(other):
+        try:
+            cond = self.condition(",")
+        except AnswerError:
+            if t.text != "for":
+                raise
+            self.i = start   # v \text{ for } X^i: prose, not a condition
+            return value
+        pieces = [(value, cond)]
+        while True:
+            comma = self.i
+            if self.at(",", "char"):
+                self.next()
+            u = self.peek()
+            if u is not None and u.kind == "word" and u.text in ("else", "otherwise"):
+                self.next()
+                pieces.append((self.inline_cases(self.expr()), True))
+                break
+            if u is None or len(pieces) > 1 and not branch_at(self.t, comma):
+                if len(pieces) > 1:
+                    self.i = comma
+                    break
+                raise self.error("after 'if', write the other case: \\text{ else } ...", u)
+            other = self.expr()
+            w = self.peek()
+            if w is not None and w.kind == "word" and w.text in ("else", "otherwise"):
+                self.next()   # b \text{ otherwise}
+                pieces.append((other, True))
+                break
+            if w is None or w.kind != "word" or w.text not in INLINE_CASE_LEADS:
+                raise self.error("after 'if', write the other case: \\text{ else } ...", w)
+            self.next()   # w \text{ if } c_2
+            pieces.append((other, self.condition(",")))
+        if any(is_matrix(v) for v, _ in pieces):
             raise self.error("cases with vector values are not supported", t, "shape.invalid")
-        return sp.Piecewise((value, cond), (other, True))
+        return sp.Piecewise(*pieces)
 
     # -- grammar
     def expr(self) -> Any:
@@ -1155,9 +1185,10 @@ class Parser(Operators):
                                      "shape.invalid")
                 conds.append(RELATIONS[t.text](lhs, rhs))
                 lhs, t = rhs, self.peek()
-            if self.at(",", "char") and self.peek(1) is not None and self.peek(1).kind == "word" \
-                    and self.peek(1).text in ("else", "otherwise"):
-                pass   # "c, \text{ else } w": the condition ends at the comma
+            if self.at(",", "char") and (self.peek(1) is not None and self.peek(1).kind == "word"
+                                         and self.peek(1).text in ("else", "otherwise")
+                                         or branch_at(self.t, self.i)):
+                pass   # "c, \text{ else } w", "c, \quad w \text{ otherwise}": it ends here
             elif self.at(",", "char") and self.peek(1) is not None and (
                     self.peek(1).text in (r"\\", r"\end", "&") or self.peek(1).text in stops):
                 self.next()   # "s_j \le s_y, \\": the comma ends the condition
@@ -1268,9 +1299,34 @@ class Parser(Operators):
 
     def diag(self, t: Token) -> Any:
         v = self.operand()
+        if not is_matrix(v):
+            v = self.entries_vector(v)
+        elif v.shape[0] == 1 and v.shape[1] != 1:
+            v = v.T   # \operatorname{diag}(z_1, \dots, z_k): the list of its entries
         if not (is_matrix(v) and v.shape[1] == 1):
             raise self.error("diag takes a vector", t, "shape.inconsistent")
         return sp.DiagMatrix(v)
+
+    def entries_vector(self, v: Any) -> Any:
+        """``\\operatorname{diag}(\\mathbb{1}[(\\mathbf{A}\\mathbf{x})_i > 0])``: a scalar with
+        one free index letter of the student's own, which indexes a declared matrix or
+        vector, stands for the vector of its entries over that index's range (here A's
+        rows). Anything else is returned as it is."""
+        if not isinstance(v, sp.Basic):
+            return v
+        letters = [s for s in v.free_symbols if isinstance(s, sp.Symbol)
+                   and s.name.startswith(FOREIGN) and len(s.name) == len(FOREIGN) + 1
+                   and s.name[-1].isalpha()]
+        if len(letters) != 1:
+            return v
+        index = letters[0]
+        sizes = {el.parent.shape[axis] for el in v.atoms(MatrixElement) for axis in (0, 1)
+                 if index in el.args[1 + axis].free_symbols
+                 and (el.args[1 + axis] - index).is_number}
+        if len(sizes) != 1:
+            return v
+        p, q = sp.Dummy("p", integer=True), sp.Dummy("q", integer=True)
+        return sp.FunctionMatrix(sizes.pop(), 1, sp.Lambda((p, q), v.xreplace({index: p + 1})))
 
     def softmax(self, t: Token) -> Any:
         v = self.operand()  # softmax(z)_i: the subscript indexes the result, not z
@@ -1389,6 +1445,55 @@ def _unsupported(what: str):
 CASES_ENVIRONMENTS = frozenset({"cases", "cases*", "dcases", "dcases*", "rcases", "rcases*",
                                 "drcases"})
 ALWAYS = frozenset({"for every", "for all", "for each", "for any", "always", "in all cases"})
+
+#: cases written in a line: the words that open a branch's condition, and those that make a
+#: branch the other case
+INLINE_CASE_LEADS = ("if", "when", "for")
+INLINE_CASE_OTHER = ("otherwise", "else")
+
+
+def branch_at(tokens: list[Token], k: int) -> bool:
+    """The comma ``tokens[k]`` separates two branches of cases written in a line: before it,
+    a condition opened by a word of :data:`INLINE_CASE_LEADS` (a relation after the word);
+    after it, a value and then ``\\text{ otherwise}`` or the next branch's condition
+    (``b \\text{ otherwise}``, ``w \\text{ if } c_2``), all outside brackets."""
+    if k >= len(tokens) or tokens[k].text != ",":
+        return False
+    relation, depth = False, 0
+    for u in reversed(tokens[:k]):
+        if u.kind == "char" and u.text in ")]}":
+            depth += 1
+        elif u.kind == "char" and u.text in "([{":
+            depth -= 1
+        elif depth == 0 and u.text in RELATIONS:
+            relation = True
+        elif depth == 0 and u.kind == "word" and u.text in INLINE_CASE_LEADS:
+            break
+        elif depth == 0 and u.text in (",", "&", "\\\\"):
+            return False
+        if depth < 0:
+            return False
+    else:
+        return False
+    if not relation or k + 1 >= len(tokens) or tokens[k + 1].kind == "word":
+        return False
+    lead = False
+    for u in tokens[k + 1:]:
+        if u.kind == "char" and u.text in "([{":
+            depth += 1
+        elif u.kind == "char" and u.text in ")]}":
+            depth -= 1
+        elif depth:
+            continue
+        elif u.kind == "word" and u.text in INLINE_CASE_OTHER and not lead:
+            return True
+        elif u.kind == "word" and u.text in INLINE_CASE_LEADS and not lead:
+            lead = True
+        elif u.text in RELATIONS:
+            return lead
+        elif u.text in (",", "&", "\\\\"):
+            return False
+    return False
 
 #: commands that may continue a function's argument written without brackets
 ARGUMENT_FACTORS = frozenset({r"\frac", r"\pi", r"\sqrt"} | {"\\" + g for g in GREEK})

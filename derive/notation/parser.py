@@ -18,7 +18,7 @@ import sympy as sp
 
 from ..errors import AnswerError
 from .answer import Chain, Local, ParsedAnswer  # noqa: F401  (Chain: re-exported)
-from .grammar import Parser
+from .grammar import Parser, branch_at
 from .lexer import ACCENTS, ASSIGN, GREEK, Token, lex, lex_form
 from .operators import in_place_update
 from .shapes import free_dims, index_fault, is_matrix, settle
@@ -87,7 +87,7 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool =
     foreign_at: dict[sp.Symbol, int] = {}
     for diagonal in diagonals:
         extra.append(diagonal.definition(ctx, extra, foreign_at))
-    for piece in [*defs_pieces, *trailing]:
+    for piece in _used_first([*defs_pieces, *trailing]):
         piece = [t for t in piece if not (t.kind == "word" and t.text.strip() == "")]
         if piece:
             extra.extend(_definition(piece, ctx, extra, foreign_at))
@@ -884,6 +884,26 @@ def _trailing_definitions(pieces: list[list[Token]], ctx: Context
     if not keep:
         return pieces, []
     return keep, defs
+
+
+def _used_first(defs: list[list[Token]]) -> list[list[Token]]:
+    """The definitions in an order where each comes after those it uses
+    (``Z = \operatorname{diag}(z_1, \dots, z_k),\ z_i = \ldots``: z_i first); the order
+    written where none uses another, or where they use each other in a circle."""
+    names = []
+    for piece in defs:
+        name = _name_tokens(piece) or _prose_name(piece) or []
+        idx = _indexed(name) if name else None
+        names.append(idx[0] if idx else name)
+    left, out = list(range(len(defs))), []
+    while left:
+        ready = [k for k in left if not any(
+            j != k and names[j] and _uses(defs[k][len(names[k]):], names[j]) for j in left)]
+        if not ready:
+            return [*[defs[k] for k in out], *[defs[k] for k in left]]
+        out.append(ready[0])
+        left.remove(ready[0])
+    return [defs[k] for k in out]
 
 
 def _notation_identity(name: list[Token], ctx: Context) -> bool:
@@ -1735,10 +1755,10 @@ def _split_top(tokens: list[Token], seps: tuple[str, ...]) -> list[list[Token]]:
             env -= 1
         if depth == 0 and env == 0 and (
                 (t.kind == "char" and t.text in seps) or (t.kind == "word" and t.text in seps)):
-            if t.text == "," and nxt is not None and nxt.kind == "word" and nxt.text in (
-                    "else", "otherwise"):
-                parts[-1].append(t)   # "v \text{ if } c, \text{ else } w": one part
-                continue
+            if t.text == "," and (nxt is not None and nxt.kind == "word" and nxt.text in (
+                    "else", "otherwise") or branch_at(tokens, k)):
+                parts[-1].append(t)   # "v \text{ if } c, \text{ else } w",
+                continue              # "v \text{ for } c, \quad w \text{ otherwise}": one part
             parts.append([])
             continue
         parts[-1].append(t)
