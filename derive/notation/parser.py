@@ -888,7 +888,7 @@ def _trailing_definitions(pieces: list[list[Token]], ctx: Context
 
 def _used_first(defs: list[list[Token]]) -> list[list[Token]]:
     """The definitions in an order where each comes after those it uses
-    (``Z = \operatorname{diag}(z_1, \dots, z_k),\ z_i = \ldots``: z_i first); the order
+    (``Z = \\operatorname{diag}(z_1, \\dots, z_k),\\ z_i = \\ldots``: z_i first); the order
     written where none uses another, or where they use each other in a circle."""
     names = []
     for piece in defs:
