@@ -997,8 +997,8 @@ def _definition(piece: list[Token], ctx: Context, extra: list[tuple[Pattern, Any
 
 
 def _one_hot(name: list[Token], prose: str, ctx: Context) -> Any:
-    """``\mathbf y \text{ is the one-hot label}`` where ``y`` is a declared index: the
-    name is the index's one-hot vector (``\mathbf e_y``), as a grader reads it. None where
+    """``\\mathbf y \\text{ is the one-hot label}`` where ``y`` is a declared index: the
+    name is the index's one-hot vector (``\\mathbf e_y``), as a grader reads it. None where
     the prose says anything else or the name is no declared index."""
     words = _prose_key(prose).replace("one-hot", "one-hot ").split()
     if "one-hot" not in words and not ("one" in words and "hot" in words) \
