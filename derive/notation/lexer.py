@@ -67,6 +67,9 @@ LEAD_COMMANDS = {r"\therefore", r"\Rightarrow", r"\implies", r"\Longrightarrow",
 LEAD_WORDS = {"so", "hence", "thus", "therefore", "answer", "final answer", "the answer is",
               "the final answer is", "so the answer is", "which gives", "we get", "giving",
               "result", "solution", "final"}
+#: words that open a justification after the value (``(124, 124, 16) \\text{ since } 128 - 5
+#: + 1 = 124``): working, not part of the answer
+JUSTIFICATION_WORDS = {"since", "because", "as"}
 #: commands whose braced argument is kept as is (presentation only)
 STYLE = {
     r"\mathbf", r"\boldsymbol", r"\bm", r"\mathit", r"\mathrm", r"\mathsf", r"\vec",
@@ -554,6 +557,10 @@ def _normalise(tokens: list[Token], source: str = "") -> list[Token]:
                         head = word[:-1].strip()
                         out.extend(Token("char", c, t.pos, group=t.pos) for c in head)
                         out.append(Token("char", ":", t.pos))
+                    elif (name in PROSE_COMMANDS
+                          and word.lower().split()[:1] and word.lower().split()[0].strip(",")
+                          in JUSTIFICATION_WORDS):
+                        out.append(Token("word", " ".join(word.split()), t.pos))
                     elif (name in PROSE_COMMANDS
                           and " ".join(word.lower().strip(" :,.").split()) in RELATION_WORDS):
                         rel = RELATION_WORDS[" ".join(word.lower().strip(" :,.").split())]

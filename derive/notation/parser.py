@@ -19,7 +19,7 @@ import sympy as sp
 from ..errors import AnswerError
 from .answer import Chain, Local, ParsedAnswer  # noqa: F401  (Chain: re-exported)
 from .grammar import Parser, branch_at
-from .lexer import ACCENTS, ASSIGN, GREEK, Token, lex, lex_form
+from .lexer import ACCENTS, ASSIGN, GREEK, JUSTIFICATION_WORDS, Token, lex, lex_form
 from .operators import in_place_update
 from .shapes import free_dims, index_fault, is_matrix, settle
 from .symbols import Context, Pattern, asked_marker, asked_name, is_asked, substitute_aliases
@@ -73,7 +73,7 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool =
                   ) -> ParsedAnswer:
     tokens = _conclusion(lex(text))
     tokens = _entry_superscripts(_text_brackets(_strip_end_punctuation(tokens)), ctx)
-    main, defs = _split_where(tokens)
+    main, defs = _split_where(_drop_justification(tokens))
     pieces = [_named_part(_prose_heading(_prose_part_label(
         _operator_label(_drop_lead_prose(p), ctx), ctx), ctx), ctx)
         for p in _split_top(main, SEPARATORS)]
@@ -123,7 +123,7 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool =
         chain.items = [_settle(x, ctx, chain.pos) for x in chain.items]
         if whole is not None:
             chain.items = [_entry_at(x, whole) for x in chain.items]
-    parts = _columns_as_parts(parts, ctx)
+    parts = _labelled_tuple(_columns_as_parts(parts, ctx), ctx)
     for chain in parts:
         _drop_unevaluated_steps(chain)
     source = text.decode("utf-8") if isinstance(text, bytes) else text
@@ -286,6 +286,25 @@ def _entry_superscripts(tokens: list[Token], ctx: Context) -> list[Token]:
         out[start:close + 2] = new
         k = start + len(new)
     return out
+
+
+def _drop_justification(tokens: list[Token]) -> list[Token]:
+    """``(124, 124, 16) \\text{ since } 128 - 5 + 1 = 124``: a justification after the value,
+    opened by a word of :data:`.lexer.JUSTIFICATION_WORDS` outside any bracket, is working, not
+    part of the answer; it runs to the next ``;`` or ``\\text{and}`` that separates parts, or
+    to the end."""
+    depths = _depths(tokens)
+    for k, t in enumerate(tokens):
+        words = t.text.lower().split() if t.kind == "word" else []
+        if k == 0 or depths[k] != 0 or not words \
+                or words[0].strip(",") not in JUSTIFICATION_WORDS \
+                or all(u.kind == "word" for u in tokens[:k]):
+            continue
+        end = next((j for j in range(k + 1, len(tokens)) if depths[j] == 0 and (
+            tokens[j].kind == "char" and tokens[j].text == ";"
+            or tokens[j].kind == "word" and tokens[j].text == "and")), len(tokens))
+        return tokens[:k] + _drop_justification(tokens[end:])
+    return tokens
 
 
 def _strip_end_punctuation(tokens: list[Token]) -> list[Token]:
@@ -1635,6 +1654,27 @@ def _columns_as_parts(parts: list[Chain], ctx: Context) -> list[Chain]:
     if any(column(x) for x in chain.items):   # \hat{\mathbf{y}} = (2, 0)^\top: the tuple
         chain.items = [sp.Tuple(*x) if column(x) else x for x in chain.items]
     return parts
+
+
+def _labelled_tuple(parts: list[Chain], ctx: Context) -> list[Chain]:
+    """``\\left(\\frac{\\partial L}{\\partial w_{11}}, w_{11}^*\\right) = (1.5, -0.65)``
+    where a tuple is asked: a tuple of the parts' labels, each part once, equal to tuples of
+    values of its length, names each part by position (one chain per part, so labels in
+    another order assign by name). A label tuple that names anything else than the parts
+    stays one value, and wrong."""
+    names = [p for p in ctx.asked if p]
+    if len(names) < 2 or len(parts) != 1 or len(parts[0].items) < 2:
+        return parts
+    chain = parts[0]
+    head = chain.items[0]
+    if not isinstance(head, sp.Tuple) or len(head) != len(names):
+        return parts
+    labels = [is_asked(x) for x in head]
+    if set(labels) != set(names) or not all(
+            isinstance(x, sp.Tuple) and len(x) == len(head) for x in chain.items[1:]):
+        return parts
+    return [Chain([x[k] for x in chain.items], list(chain.ops), chain.pos, list(chain.spans))
+            for k in range(len(head))]
 
 
 # --- names the question does not declare -------------------------------------------------

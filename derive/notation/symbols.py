@@ -228,7 +228,7 @@ def _with_variants(pats: list[Pattern]) -> list[Pattern]:
     known = {(p.tokens, p.target) for p in pats}
     for p in list(pats):
         for variant in (_swap_scripts(p.tokens), _bracket_list(p.tokens),
-                        _sample_index(p.tokens)):
+                        _sample_index(p.tokens), *_argument_lists(p.tokens)):
             if variant is not None and (variant, p.target) not in known:
                 known.add((variant, p.target))
                 pats.append(Pattern(variant, p.target, p.wildcard))
@@ -291,6 +291,33 @@ def _bracket_list(keys: tuple) -> tuple | None:
         elif key == ("char", ",") and depth == 1:
             comma = True
     return (("char", "["),) + keys[1:-1] + (("char", "]"),) if comma else None
+
+
+def _argument_lists(keys: tuple) -> list[tuple]:
+    """A form that ends in an argument list with a semicolon, ``\\tilde J(\\mathbf w;
+    \\mathbf X, \\mathbf y)`` (the function's variables, then what it is parameterised by):
+    the same quantity written with its variables alone, ``\\tilde J(\\mathbf w)``, and with a
+    comma for the semicolon, ``\\tilde J(\\mathbf w, \\mathbf X, \\mathbf y)``. Other
+    arguments (another point) are no variant."""
+    if len(keys) < 6 or keys[-1] != ("char", ")"):
+        return []
+    depth, semi = 0, None
+    for k in range(len(keys) - 1, -1, -1):
+        if keys[k] in (("char", ")"), ("char", "]"), ("char", "}")):
+            depth += 1
+        elif keys[k] in (("char", "("), ("char", "["), ("char", "{")):
+            depth -= 1
+            if depth == 0:
+                break
+        elif depth == 1 and keys[k] == ("char", ";"):
+            if semi is not None:
+                return []
+            semi = k
+    else:
+        return []
+    if semi is None or k == 0 or semi == k + 1 or semi == len(keys) - 2:
+        return []
+    return [keys[:semi] + keys[-1:], keys[:semi] + (("char", ","),) + keys[semi + 1:]]
 
 
 def _sample_index(keys: tuple) -> tuple | None:
