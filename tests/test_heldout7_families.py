@@ -19,6 +19,8 @@ SGD_STEP = "tum-in2346-ss22/6.3"                # (dL/dw11, new w11) = (1.5, -0.
 OUTPUTS = "tum-in2346-ss22/6.1"                 # (y1, y2) = (2, 0)
 L1_GRAD = "stanford-cs230-sp21/4.i"             # grad J + alpha sign(w)
 CROSS_ENTROPY = "ucb-cs182-sp22/3"              # H(U; p) = -1/K sum_i log p_i
+RELU_GRAD = "ucb-cs182-sp22/2"                  # A^T diag(1[Ax > 0]) w
+JACOBIAN = "ucb-cs182-sp22/1"                   # n (S I - x 1^T) / S^2, S = 1^T x
 
 VERDICTS = [
     # 1. cases written in a line without a cases environment: a value, then its condition
@@ -97,6 +99,30 @@ VERDICTS = [
               r"\alpha\,\mathrm{sign}(\mathbf w)", "not_equivalent", "symbol.foreign"),
     (CROSS_ENTROPY, r"H(p;U) = -\frac{1}{K}\sum_{i=1}^K \log p_i", "not_equivalent", None),
     (CROSS_ENTROPY, r"H(U;p) = -\frac{1}{K}\sum_{i=1}^K p_i \log p_i", "not_equivalent", None),
+    # 6. the indicator written as a bold or blackboard 1 with its condition as a subscript
+    # (\mathbf 1 without braces takes the digit, as TeX does); a vector condition is
+    # entrywise
+    (RELU_GRAD, r"\mathbf A^\top \operatorname{diag}(\mathbf 1_{\mathbf A\mathbf x>0})\,\mathbf w",
+     "equivalent", None),
+    (RELU_GRAD, r"\mathbf A^\top \operatorname{diag}(\mathbb 1_{\mathbf A\mathbf x>0})\,\mathbf w",
+     "equivalent", None),
+    (RELU_GRAD, r"\mathbf A^\top \operatorname{diag}(\mathbb{1}_{\{\mathbf A\mathbf x>0\}})\,"
+                r"\mathbf w", "equivalent", None),
+    (RELU_GRAD, r"\mathbf A^\top (\mathbf 1_{\mathbf A\mathbf x>0} \odot \mathbf w)", "equivalent",
+     None),
+    (LOGIT, r"\frac{e^{s_k}}{\sum_{j=1}^K e^{s_j}} - b\,\mathbf 1_{k=y}", "equivalent", None),
+    (JACOBIAN, r"\frac{n}{(\mathbf 1^\top \mathbf x)^2}\left(\mathbf 1^\top \mathbf x\, "
+               r"\mathbf I_n - \mathbf x \mathbf 1^\top\right)", "equivalent", None),
+    (RELU_GRAD, r"\mathbf A^\top \operatorname{diag}(\mathbf 1_{\mathbf A\mathbf x<0})\,\mathbf w",
+     "not_equivalent", None),
+    (RELU_GRAD, r"\mathbf A \operatorname{diag}(\mathbf 1_{\mathbf A\mathbf x>0})\,\mathbf w",
+     "not_equivalent", "shape.inconsistent"),
+    (RELU_GRAD, r"\mathbf A^\top \operatorname{diag}(\mathbf 1_{\mathbf x>0})\,\mathbf w",
+     "not_equivalent", None),
+    (LOGIT, r"\frac{e^{s_k}}{\sum_{j=1}^K e^{s_j}} - b\,\mathbf 1_{k\ne y}", "not_equivalent",
+     None),
+    (JACOBIAN, r"\frac{n}{(\mathbf 1^\top \mathbf x)^2}\left(\mathbf 1^\top \mathbf x\, "
+               r"\mathbf I_n - \mathbf 1 \mathbf x^\top\right)", "not_equivalent", None),
     # 7. a justification after the value (since, because, as) is working, not part of the
     # answer: the value before it is graded, for shapes, counts and expressions
     (SHAPE_II, r"(124, 124, 16) \text{ since } 128 - 5 + 1 = 124", "not_equivalent", None),

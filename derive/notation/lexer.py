@@ -604,6 +604,11 @@ def _normalise(tokens: list[Token], source: str = "") -> list[Token]:
                         out.extend(_normalise(inner, source))
                     i = end
                     continue
+                if name in BOLD and i + 1 < len(tokens) and tokens[i + 1].text == "1":
+                    # \mathbf 1: TeX's argument is one token, the digit, as \mathbf{1}
+                    out.append(Token("cmd", r"\ones", t.pos))
+                    i += 2
+                    continue
                 i += 1  # \bf x style switches: drop the switch
                 continue
             if name == r"\mathbb" and i + 1 < len(tokens):
