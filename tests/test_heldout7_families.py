@@ -21,6 +21,7 @@ L1_GRAD = "stanford-cs230-sp21/4.i"             # grad J + alpha sign(w)
 CROSS_ENTROPY = "ucb-cs182-sp22/3"              # H(U; p) = -1/K sum_i log p_i
 RELU_GRAD = "ucb-cs182-sp22/2"                  # A^T diag(1[Ax > 0]) w
 JACOBIAN = "ucb-cs182-sp22/1"                   # n (S I - x 1^T) / S^2, S = 1^T x
+DISTANCE = "uw-cse493g1-sp23/3.2"               # D_E = sqrt(2 - 2 D_C)
 
 VERDICTS = [
     # 1. cases written in a line without a cases environment: a value, then its condition
@@ -123,6 +124,25 @@ VERDICTS = [
      None),
     (JACOBIAN, r"\frac{n}{(\mathbf 1^\top \mathbf x)^2}\left(\mathbf 1^\top \mathbf x\, "
                r"\mathbf I_n - \mathbf 1 \mathbf x^\top\right)", "not_equivalent", None),
+    # 5. a sum without bounds ranges over the dim of what its index indexes (declared
+    # vectors and matrices; uses that disagree are a dimension error); where it indexes only
+    # names the question does not declare, the range is the student's own: a step that
+    # cannot be checked, and wrong (symbol.foreign) as the value
+    (DISTANCE, r"D_E = \sqrt{\sum_i (x_i^2 - 2x_iy_i + y_i^2)} = \sqrt{2 - 2D_C}", "equivalent",
+     None),
+    (DISTANCE, r"D_E = \sqrt{\sum_j (x_j - y_j)^2} = \sqrt{2 - 2D_C}", "equivalent", None),
+    (GRAD_X, r"\frac{\partial L}{\partial x_j} = 2\sum_i W_{ij}\left(\sum_k W_{ik}x_k - y_i\right)",
+     "equivalent", None),
+    (DISTANCE, r"D_E = \sqrt{\sum_i (x_i^2 - 2x_iy_i + y_i^2)} = \sqrt{2 - D_C}",
+     "not_equivalent", None),
+    (DISTANCE, r"D_E = \sqrt{\sum_i (x_i^2 - 2x_iy_i + y_i^2)} = \sqrt{2 - 2d_C}",
+     "not_equivalent", "symbol.foreign"),
+    (DISTANCE, r"\sqrt{\sum_i (x_i - y_i)^2}", "not_equivalent", "symbol.foreign"),
+    (GRAD_X, r"\frac{\partial L}{\partial x_j} = 2\sum_i W_{ji}\left(\sum_k W_{ik}x_k - y_i\right)",
+     "not_equivalent", "shape.inconsistent"),
+    (GRAD_X, r"\frac{\partial L}{\partial x_j} = \sum_i W_{ij}\left(\sum_k W_{ik}x_k - y_i\right)",
+     "not_equivalent", None),
+    (DISTANCE, r"D_E = \sqrt{\sum_i 1} = \sqrt{2 - 2D_C}", "invalid", None),
     # 7. a justification after the value (since, because, as) is working, not part of the
     # answer: the value before it is graded, for shapes, counts and expressions
     (SHAPE_II, r"(124, 124, 16) \text{ since } 128 - 5 + 1 = 124", "not_equivalent", None),

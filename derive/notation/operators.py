@@ -589,6 +589,13 @@ class Operators:
         self.no_list(t, lower, upper, body, *excludes)
         if upper is None:
             upper = _range_from_body(body, index)
+            if upper is None and _indexes_only_own_names(body, index, name):
+                # \sum_i (x_i - y_i)^2 where the question declares no x, y: the index runs
+                # over the student's own names, so its range is the student's own too (the
+                # sum is a step that cannot be checked; graded, it is symbol.foreign)
+                after = self.peek()   # placed after the sum: its own names are named first
+                upper = self.foreign_name(rf"\text{{range of }} {name}",
+                                          after or Token("char", "", self.end_pos))
             if upper is None:
                 raise self.error(f"cannot tell the range of {name}: give bounds, "
                                  f"as \\{what}_{{{name}=1}}^n", t)
@@ -833,6 +840,15 @@ def _range_from_body(body: Any, index: sp.Symbol) -> Any:
             if index in el.args[1 + axis].free_symbols:
                 return el.parent.shape[axis]
     return None
+
+
+def _indexes_only_own_names(body: Any, index: sp.Symbol, name: str) -> bool:
+    """The sum's index appears only as the subscript of names the question does not declare
+    (``x_i``, ``y_{i}`` read as the student's own): no declared quantity depends on it."""
+    if not isinstance(body, sp.Basic) or index in body.free_symbols:
+        return False
+    own = [str(s)[len(FOREIGN):] for s in body.free_symbols if str(s).startswith(FOREIGN)]
+    return any(s.endswith((f"_{name}", f"_{{{name}}}")) for s in own)
 
 
 def _open_of_last(toks: list[Token]) -> int | None:
