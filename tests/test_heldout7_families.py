@@ -22,6 +22,7 @@ CROSS_ENTROPY = "ucb-cs182-sp22/3"              # H(U; p) = -1/K sum_i log p_i
 RELU_GRAD = "ucb-cs182-sp22/2"                  # A^T diag(1[Ax > 0]) w
 JACOBIAN = "ucb-cs182-sp22/1"                   # n (S I - x 1^T) / S^2, S = 1^T x
 DISTANCE = "uw-cse493g1-sp23/3.2"               # D_E = sqrt(2 - 2 D_C)
+DECAY_STEP = "tum-in2346-ss22/2.4"              # theta_{k+1} = (1 - alpha lambda) theta_k - ...
 
 VERDICTS = [
     # 1. cases written in a line without a cases environment: a value, then its condition
@@ -124,6 +125,30 @@ VERDICTS = [
      None),
     (JACOBIAN, r"\frac{n}{(\mathbf 1^\top \mathbf x)^2}\left(\mathbf 1^\top \mathbf x\, "
                r"\mathbf I_n - \mathbf 1 \mathbf x^\top\right)", "not_equivalent", None),
+    # 4. a bracket with an evaluation subscript after a gradient in a variable the question
+    # does not declare is the evaluation bar (\nabla_\theta[\ldots]_{\theta=\theta_k} as
+    # \nabla_\theta(\ldots)\big|_{\theta=\theta_k}); \mathcal L for the question's loss L is a
+    # form its bank declares (tum 2.4)
+    (DECAY_STEP, r"\theta_{k+1} = \theta_k - \alpha\,\nabla_\theta\!\left[L(\theta) + "
+                 r"\tfrac{\lambda}{2}\|\theta\|_2^2\right]_{\theta=\theta_k} = (1-\alpha\lambda)"
+                 r"\theta_k - \alpha\nabla L(\theta_k)", "equivalent", None),
+    (DECAY_STEP, r"\theta_{k+1} = \theta_k - \alpha\,\nabla_\theta\left(L + \tfrac{\lambda}{2}"
+                 r"\|\theta\|^2\right)_{\theta=\theta_k}", "equivalent", None),
+    (DECAY_STEP, r"\theta_{k+1}=(1-\alpha\lambda)\theta_k-\alpha\nabla\mathcal L(\theta_k)",
+     "equivalent", None),
+    (DECAY_STEP, r"\theta_{k+1}=(1-\alpha\lambda)\theta_k-\alpha\nabla_\theta\mathcal{L}"
+                 r"(\theta_k)", "equivalent", None),
+    (DECAY_STEP, r"\theta_{k+1} = \theta_k - \alpha\,\nabla_\theta\!\left[L(\theta) + "
+                 r"\lambda\|\theta\|_2^2\right]_{\theta=\theta_k}", "not_equivalent", None),
+    (DECAY_STEP, r"\theta_{k+1} = \theta_k - \alpha\,\nabla_\theta\!\left[L(\theta) + "
+                 r"\tfrac{\lambda}{2}\|\theta\|_2^2\right]_{\theta=\theta_k} = (1-\alpha\lambda)"
+                 r"\theta_k + \alpha\nabla L(\theta_k)", "not_equivalent", None),
+    (DECAY_STEP, r"\theta_{k+1}=(1-\alpha\lambda)\theta_k+\alpha\nabla\mathcal L(\theta_k)",
+     "not_equivalent", None),
+    # ... at another point than the declared one, the bar is refused, as after \big|
+    (DECAY_STEP, r"\theta_{k+1} = \theta_k - \alpha\,\nabla_\theta\!\left[L(\theta) + "
+                 r"\tfrac{\lambda}{2}\|\theta\|_2^2\right]_{\theta=\theta_{k+1}}", "invalid",
+     None),
     # 5. a sum without bounds ranges over the dim of what its index indexes (declared
     # vectors and matrices; uses that disagree are a dimension error); where it indexes only
     # names the question does not declare, the range is the student's own: a step that

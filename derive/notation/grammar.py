@@ -288,8 +288,12 @@ class Parser(Operators):
             elif t.kind == "char" and t.text == "_":
                 self.next()
                 toks = self.script_tokens()
-                if any(u.kind == "char" and u.text == "=" for u in toks) and not is_matrix(base):
-                    base = self.evaluation(base, toks, t)   # [a(t + \Delta)^2]_{t=0}
+                eq = next((k for k, u in enumerate(toks) if u.kind == "char" and u.text == "="),
+                          None)
+                if eq is not None and (not is_matrix(base) or tuple(
+                        u.text for u in toks[:eq]) in self.bar_locals):
+                    # [a(t + \Delta)^2]_{t=0}; \nabla_\theta[\ldots]_{\theta=\theta_k}
+                    base = self.evaluation(base, toks, t)
                 else:
                     base = self.element(base, toks, t)
             elif (t.kind == "char" and t.text == "|" and self.in_abs == 0

@@ -243,10 +243,15 @@ class Operators:
                     return None
             elif depth == 0 and u.kind == "char" and u.text in "=,;":
                 return None
-            elif (depth == 0 and u.kind == "char" and u.text == "|" and k + 2 < len(self.t)
-                  and self.t[k + 1].text == "_"):
-                script = (self.t[k + 3:self.group_end(k + 2) - 1]
-                          if self.t[k + 2].text == "{" else [self.t[k + 2]])
+            elif (depth == 0 and u.kind == "char" and (
+                    u.text == "|" and k + 2 < len(self.t) and self.t[k + 1].text == "_"
+                    or u.text == "_" and k > self.i and self.t[k - 1].text in ")]"
+                    and k + 1 < len(self.t) and self._bar_script(k, var_t[0]))):
+                # \nabla_\theta(\ldots)\big|_{\theta=\theta_k}, and the bracket with an
+                # evaluation subscript, \nabla_\theta\left[\ldots\right]_{\theta=\theta_k}
+                s = k + 1 if u.text == "|" else k
+                script = (self.t[s + 2:self.group_end(s + 1) - 1]
+                          if self.t[s + 1].text == "{" else [self.t[s + 1]])
                 eq = next((j for j, x in enumerate(script) if x.text == "="), None)
                 if eq is None and self.point_of_variable(script, var_t[0]):
                     eq = -1   # |_{\theta_k} after \nabla_\theta: the point alone
@@ -265,6 +270,13 @@ class Operators:
                 self.bar_locals[(var_t[0].text,)] = (local, point)
                 return {var_t[0].text: local}
         return None
+
+    def _bar_script(self, k: int, var: Token) -> bool:
+        """The subscript at ``self.t[k]`` (``_``, after a bracket) sets ``var``:
+        ``]_{\\theta=\\theta_k}``."""
+        script = (self.t[k + 2:self.group_end(k + 1) - 1] if self.t[k + 1].text == "{"
+                  else [self.t[k + 1]])
+        return len(script) > 2 and script[0].text == var.text and script[1].text == "="
 
     def point_of_variable(self, script: list[Token], var: Token) -> bool:
         """A bar's subscript that is only a point (``\\big|_{\\theta_k}``) names the
