@@ -184,6 +184,23 @@ VERDICTS = [
 ]
 
 
+RESPONSE = (r"Averaging uniformly over the $K$ classes, this is the cross-entropy" "\n\n"
+            r"$$\boxed{H(U;p) = -\frac{1}{K}\sum_{i=1}^K %s}$$" "\n\n"
+            r"so the answer is **A**.")
+
+
+@pytest.mark.parametrize("value, status", [(r"\log p_i", "equivalent"),
+                                           (r"p_i \log p_i", "not_equivalent")])
+def test_bold_option_letter_is_passed_over(value, status):
+    """3. in a whole response, "the answer is **A**." names an option letter in bold (the
+    period after the bold): where the question has no options, the boxed mathematics is the
+    answer, and a wrong one stays wrong."""
+    from derive import extract_answer
+    assert extract_answer("so the answer is **A**.") == "A"
+    v = derive.check(CROSS_ENTROPY, response=RESPONSE % value)
+    assert v.status.value == status, (v.reason, v.message)
+
+
 @pytest.mark.parametrize("qid, latex, status, reason", VERDICTS)
 def test_heldout7_families(qid, latex, status, reason):
     v = derive.check(qid, latex)

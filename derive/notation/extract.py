@@ -400,7 +400,7 @@ def _plain_answer(text: str, start: int) -> str | None:
         return None  # a line longer than an answer
     line = (window[:stop] if stop >= 0 else window).strip().strip("*").strip()
     if line.endswith("."):
-        line = line[:-1].rstrip()
+        line = line[:-1].rstrip().strip("*").strip()   # **A**.: bold, then the period
     if not line or "$" in line:
         return None
     number = _NUMBER_THEN_WORDS.fullmatch(line)
