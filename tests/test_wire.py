@@ -72,3 +72,20 @@ def test_other_values_pickle_as_usual(value):
     back = pickle.loads(dumps(value))
     assert type(back) is type(value)
     assert repr(back) == repr(value) or str(back) == str(value)
+
+
+def test_a_symbol_comes_back_as_the_one_object_kept_for_it():
+    """Equal symbols are one object here (judge.wire.canonical), also once SymPy's cache
+    has forgotten the first: the numeric check finds a value drawn for a question's symbol
+    by identity."""
+    from derive.judge.wire import canonical
+    n = sp.Symbol("n_wire_test", integer=True, positive=True)
+    assert canonical(n) is n
+    sp.core.cache.clear_cache()
+    other = sp.Symbol("n_wire_test", integer=True, positive=True)
+    assert other == n and other is not n        # SymPy's cache forgot n
+    assert canonical(other) is n
+    back = pickle.loads(dumps(sp.Add(other, sp.Symbol("y_wire_test"))))
+    assert n in back.args and any(a is n for a in back.args)
+    # a symbol with other assumptions is another symbol
+    assert canonical(sp.Symbol("n_wire_test")) is not n

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+import numpy as np
 import sympy as sp
 import torch
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -26,6 +27,7 @@ from ..notation.derived import Derived, derived
 from ..notation.parser import parse_expression
 from ..notation.symbols import Context, SymbolSpec
 from ..judge.torch_eval import FUNCTIONS, Env, Unsupported, compile_expr, evaluate
+from ..judge.wire import canonical
 
 KINK_EPS = 1e-3
 AVOID_EPS = 0.05
@@ -42,8 +44,15 @@ MIN_POINTS = 16
 MAX_WORK = 50_000
 
 
+_DEFAULT: torch.device | None = None
+
+
 def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """CUDA when torch sees a device, else the CPU (asked once per process)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return _DEFAULT
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -160,7 +169,7 @@ def draw(ctx: Context, *, batch: int, gen: torch.Generator, device: torch.device
                          if s.kind == "function" and s.torch in FUNCTIONS})
     values: dict[str, Any] = {}
     for name, v in dims.items():
-        env[ctx.objects[name]] = float(v)
+        env[canonical(ctx.objects[name])] = float(v)
         values[name] = v
     derived = []
     for s in ctx.specs:
@@ -214,7 +223,9 @@ def bind(env: Env, s: SymbolSpec, obj: Any, val: Any) -> None:
     if isinstance(obj, sp.MatrixSymbol):
         env[obj.name] = val
     else:
-        env[obj] = val
+        # under the object the answers' equal symbols come back as (judge.wire): found by
+        # identity when an answer is evaluated
+        env[canonical(obj)] = val
 
 
 def derivation_order(derived: list[SymbolSpec], ctx: Context) -> list[SymbolSpec]:
@@ -277,7 +288,8 @@ class SizeLimit(Exception):
 
 
 def bound_work(expr: Any, ctx: Context, dims: dict[str, int], limit: int = MAX_WORK,
-               scalars: dict[Any, torch.Tensor] | None = None) -> int:
+               scalars: dict[Any, torch.Tensor] | None = None,
+               fixed: list[bool] | None = None) -> int:
     """The work of evaluating ``expr`` at these dims (see :data:`MAX_WORK`), counted
     before anything is evaluated; raises :class:`SizeLimit` past ``limit``, and
     :class:`Unsupported` for a sum whose range is fixed neither by the dims nor by
@@ -285,21 +297,28 @@ def bound_work(expr: Any, ctx: Context, dims: dict[str, int], limit: int = MAX_W
     terms at the least lower and the greatest upper limit over the points).
 
     Sizes and sum limits are computed in float64 by the torch evaluator, never by
-    substituting the dims into SymPy (which would compute ``2^{10^{12}}`` exactly)."""
+    substituting the dims into SymPy (which would compute ``2^{10^{12}}`` exactly).
+
+    ``fixed``, when given, is set to ``[False]`` when the work depends on the dims or the
+    drawn scalars (a matrix or a sum in it): otherwise it is the number of nodes, the same
+    at any dims."""
     if not isinstance(expr, sp.Basic):
         return 1
     env = Env(dict(scalars or {}), batch=1, device=torch.device("cpu"))
     for name, v in dims.items():
         if name in ctx.objects:
-            env[ctx.objects[name]] = float(v)
-    return _work(expr, ctx, dims, env, limit)
+            env[canonical(ctx.objects[name])] = float(v)
+    return _work(expr, ctx, dims, env, limit, fixed)
 
 
-def _work(expr: Any, ctx: Context, dims: dict[str, int], env: Env, limit: int) -> int:
+def _work(expr: Any, ctx: Context, dims: dict[str, int], env: Env, limit: int,
+          fixed: list[bool] | None = None) -> int:
     total = 0
     stack: list[tuple[Any, float]] = [(expr, 1.0)]
     while stack:
         e, mult = stack.pop()
+        if fixed is not None and isinstance(e, (sp.MatrixExpr, sp.MatrixBase, sp.Sum)):
+            fixed[0] = False
         total += mult * _entries(e, ctx, dims, env, limit)
         if total > limit:
             raise SizeLimit(f"evaluating it at {_dims_words(dims)} would take more than "
@@ -466,61 +485,71 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
     ctx: Context = question.context
     dev = resolve_device(device)
     truth_fn, describe = truth_function(definition, part)
+    exprs = [_one(e) for e in exprs]
     fns = [_compiled_or_error(e) for e in exprs]
     n = len(exprs)
     outs = [Outcome("undecided") for _ in range(n)]
-    total_points = 0
     ref_err: float | None = None
     made = draws(question, reference, seed=seed, device=dev, batch=batch, rounds=rounds,
                  definition=definition, part=part)
-    answer_on: list[tuple[Draw, Any, torch.Tensor]] = []  # per draw: answer's values, mask
+    # every expression on every draw first; then each expression against the ground truth
+    # on all its draws at once (one set of tensor operations, not one per draw), read
+    # draw by draw in order, as if compared one draw at a time
+    per_draw, kinks = [], []
     for dr in made:
-        sample, truth = dr.sample, dr.truth
         if dr.ref_err is not None:
             ref_err = max(ref_err or 0.0, dr.ref_err)
-        vals, kink = _values(dr, exprs, fns, ctx, outs, dr.kink)
-        mask = dr.mask & (kink > KINK_EPS)
-        good = int(mask.sum())
-        total_points += good
-        for k, v in enumerate(vals):
-            o = outs[k]
+        vals, kink = _values(dr, exprs, fns, ctx, dr.kink)
+        per_draw.append(vals)
+        kinks.append(kink)
+    masks = made.usable(kinks)                              # (D, B): usable points
+    goods = masks.sum(1).tolist()
+    total_points = sum(goods)
+    for k in range(n):
+        o = outs[k]
+        # the draws where this expression has the truth's shape and usable points
+        fits = [d for d, dr in enumerate(made)
+                if not isinstance(per_draw[d][k], Exception)
+                and tuple(per_draw[d][k].shape[1:]) == tuple(dr.truth.shape[1:]) and goods[d]]
+        joint = made.errors([per_draw[d][k] for d in fits], fits, masks) if fits else None
+        for d, dr in enumerate(made):
+            v = per_draw[d][k]
             if isinstance(v, Exception):
+                if isinstance(v, SizeLimit) and o.status not in ("mismatch", "shape"):
+                    o.status, o.reason = "undecided", SizeLimit.code  # refused, not evaluated
                 o.detail = str(v)
                 continue
             if o.status in ("shape", "mismatch"):
                 continue
-            if tuple(v.shape[1:]) != tuple(truth.shape[1:]):
+            if tuple(v.shape[1:]) != tuple(dr.truth.shape[1:]):
                 o.status = "shape"
-                o.detail = (f"expected shape {tuple(truth.shape[1:])}, "
-                            f"got {tuple(v.shape[1:])} at {sample.dims}")
+                o.detail = (f"expected shape {tuple(dr.truth.shape[1:])}, "
+                            f"got {tuple(v.shape[1:])} at {dr.sample.dims}")
                 continue
-            if v.shape[0] != batch:
-                v = v.expand(batch, *v.shape[1:])
-            if good == 0:
+            if goods[d] == 0:
                 continue
-            # per point: how far past tolerance (NaN where the truth is not: past it), and
-            # the absolute error; over the usable points, the largest of each in one step
-            err, abs_err = dr.errors(v)
-            err = torch.where(mask, err.nan_to_num(nan=math.inf), -math.inf)
-            abs_err = torch.where(mask, abs_err.nan_to_num(nan=math.inf), -math.inf)
-            largest_abs, largest = torch.stack((abs_err.max(), err.max())).tolist()
-            o.points += good
+            # over the usable points: the largest excess past tolerance (NaN where the
+            # truth is not: past it) and the largest absolute error
+            j = fits.index(d)
+            largest_abs, largest = joint.largest[j]
+            o.points += goods[d]
             o.max_abs_error = max(o.max_abs_error, largest_abs)
             o.max_rel_error = max(o.max_rel_error, largest)
             if largest > 0:  # some usable point is past tolerance: the worst is reported
-                worst = int(torch.argmax(err))
+                worst = int(np.argmax(joint.excess[:, j]))
+                if v.shape[0] != batch:
+                    v = v.expand(batch, *v.shape[1:])
                 o.status = "mismatch"
                 o.counterexample = {
-                    "point": _point(sample, worst),
-                    "expected": _tolist(truth[worst]),
+                    "point": _point(dr.sample, worst),
+                    "expected": _tolist(dr.truth[worst]),
                     "got": _tolist(v[worst]),
                     "seed": seed,
-                    "dims": dict(sample.dims),
+                    "dims": dict(dr.sample.dims),
                 }
             else:
                 o.status = "agree"
-        if n:
-            answer_on.append((dr, vals[0], mask))
+    answer_on = [(dr, per_draw[d][0], masks[d]) for d, dr in enumerate(made)] if n else []
     if n and outs[0].status in ("mismatch", "shape"):
         known = wrong() if callable(wrong) else wrong
         if known:
@@ -538,6 +567,29 @@ def compare(question, reference: Any, exprs: Sequence[Any], *, seed: int = 0,
                rounds, ref_err, describe)
 
 
+#: expressions compared lately, one object for each (:func:`_one`)
+EXPRS_KEPT = 4096
+_EXPRS: OrderedDict[Any, Any] = OrderedDict()
+_EXPRS_LOCK = threading.Lock()
+
+
+def _one(e: Any) -> Any:
+    """The one object this process keeps for expressions equal to ``e``. The caches keyed
+    by expressions (compiled closures, a draw's values, :data:`_WITHIN`) then find it by
+    identity: a right answer equals the reference, or an answer seen before, node for
+    node, and an equal copy would be compared node by node at every lookup."""
+    if not isinstance(e, sp.Basic):
+        return e
+    try:
+        with _EXPRS_LOCK:
+            kept = _EXPRS.setdefault(e, e)
+            while len(_EXPRS) > EXPRS_KEPT:
+                _EXPRS.popitem(last=False)
+    except TypeError:  # unhashable
+        return e
+    return kept
+
+
 def _compiled_or_error(e: Any) -> Any:
     try:
         return compiled(e)
@@ -546,7 +598,7 @@ def _compiled_or_error(e: Any) -> Any:
 
 
 def _values(dr: Draw, exprs: Sequence[Any], fns: list[Any], ctx: Context,
-            outs: list[Outcome] | None, kink: torch.Tensor) -> tuple[list[Any], torch.Tensor]:
+            kink: np.ndarray) -> tuple[list[Any], np.ndarray]:
     """The expressions' values on a draw (an exception for one that cannot be evaluated),
     and ``kink`` lowered to the distance from their kinks. An expression refused by the
     work bound is never evaluated again (``fns[k]`` becomes the refusal)."""
@@ -557,17 +609,14 @@ def _values(dr: Draw, exprs: Sequence[Any], fns: list[Any], ctx: Context,
             continue
         how, v, near = dr.value(exprs[k], fn, ctx)
         if how == "bound":
-            if (outs is not None and isinstance(v, SizeLimit)
-                    and outs[k].status not in ("mismatch", "shape")):
-                outs[k].status, outs[k].reason = "undecided", SizeLimit.code
             fns[k] = v
-        elif how == "ok":
-            kink = torch.minimum(kink, near)
+        elif how == "ok" and near is not None:
+            kink = np.minimum(kink, near)
         vals.append(v)
     return vals, kink
 
 
-def _same_as(answer_on: list[tuple[Draw, Any, torch.Tensor]], wrong: Sequence[Any],
+def _same_as(answer_on: list[tuple[Draw, Any, np.ndarray]], wrong: Sequence[Any],
              ctx: Context, batch: int) -> list[int]:
     """Indices of the known wrong answers that equal the answer at every usable point of
     every draw (away from the answer's, the reference's and that wrong answer's kinks).
@@ -585,7 +634,7 @@ def _same_as(answer_on: list[tuple[Draw, Any, torch.Tensor]], wrong: Sequence[An
         if not alive:
             return []
         m = mask & (kinks > KINK_EPS)                      # (n, B)
-        e = _err(va.expand(batch, *shape).unsqueeze(0), vals)
+        e = _err(np.broadcast_to(_host_value(va), (batch, *shape))[None], vals)
         good = m.sum(1).tolist()
         bad = (m & ~(e <= 0)).any(1).tolist()
         for k, b in enumerate(idx):
@@ -606,26 +655,14 @@ class Draw:
 
     def __init__(self, sample: Sample, truth: torch.Tensor, mask: torch.Tensor,
                  kink: torch.Tensor, ref_err: float | None):
+        # which points are usable and their kink distances: host arrays, (B,) each (the
+        # comparisons are made on the host, see Draws.errors)
         self.sample, self.truth, self.mask, self.kink, self.ref_err = (
-            sample, truth, mask, kink, ref_err)
+            sample, truth, _host(mask), _host(kink), ref_err)
         self._values: OrderedDict[Any, tuple[str, Any, Any]] = OrderedDict()
         self._lock = threading.Lock()
-        self._scale: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
         self._scalars: dict[Any, torch.Tensor] | None = None
-        self._stacks: dict[Any, tuple[list[int], torch.Tensor, torch.Tensor]] = {}
-
-    def errors(self, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Per point, ``v`` against the ground truth: how far past tolerance (what
-        :func:`_err` computes; <= 0 is within it) and the largest absolute error. What
-        depends only on the truth is computed once per draw."""
-        if self._scale is None:
-            t = self.truth.abs()
-            self._scale = (ATOL + RTOL * t, 1.0 + t, ~torch.isnan(self.truth))
-        tol, scale, truth_ok = self._scale
-        diff = (v - self.truth).abs()
-        excess = torch.where(torch.isnan(v) & truth_ok, torch.inf, (diff - tol) / scale)
-        b = v.shape[0]
-        return excess.reshape(b, -1).amax(1), diff.reshape(b, -1).amax(1)
+        self._stacks: dict[Any, tuple[list[int], np.ndarray, np.ndarray]] = {}
 
     def scalars(self) -> dict[Any, torch.Tensor]:
         """The drawn scalars (one value per point), by symbol: what a sum's limits may use."""
@@ -637,10 +674,10 @@ class Draw:
         return self._scalars
 
     def stacked(self, wrong: Sequence[Any], fns: list[Any], ctx: Context,
-                shape: tuple) -> tuple[list[int], torch.Tensor, torch.Tensor]:
+                shape: tuple) -> tuple[list[int], np.ndarray, np.ndarray]:
         """The known wrong answers of this shape that can be evaluated here: their indices
         in ``wrong``, their values stacked ``(n, B, *shape)`` and their kink distances
-        ``(n, B)``; made once per draw and list."""
+        ``(n, B)`` (host arrays); made once per draw and list."""
         try:
             key: Any = (tuple(wrong), shape)
             with self._lock:
@@ -654,16 +691,15 @@ class Draw:
         for b, e in enumerate(wrong):
             if isinstance(fns[b], Exception):
                 continue
-            got, kink = _values(self, [e], [fns[b]], ctx, None,
-                                torch.full_like(self.kink, math.inf))
+            got, kink = _values(self, [e], [fns[b]], ctx, np.full_like(self.kink, math.inf))
             v = got[0]
             if isinstance(v, Exception) or tuple(v.shape[1:]) != shape:
                 continue
             idx.append(b)
-            vals.append(v.expand(batch, *shape))
-            kinks.append(kink.expand(batch))
-        out = (idx, torch.stack(vals) if vals else torch.empty(0, batch, *shape),
-               torch.stack(kinks) if kinks else torch.empty(0, batch))
+            vals.append(np.broadcast_to(_host_value(v), (batch, *shape)))
+            kinks.append(np.broadcast_to(kink, (batch,)))
+        out = (idx, np.stack(vals) if vals else np.empty((0, batch, *shape)),
+               np.stack(kinks) if kinks else np.empty((0, batch)))
         if key is not None:
             with self._lock:
                 self._stacks[key] = out
@@ -675,8 +711,9 @@ class Draw:
         return Env(dict(base), batch=base.batch, device=base.device, functions=base.functions)
 
     def value(self, expr: Any, fn: Any, ctx: Context) -> tuple[str, Any, Any]:
-        """``("ok", values, kink distances)``, ``("bound", SizeLimit or Unsupported)``
-        (refused before evaluation, :func:`bound_work`) or ``("eval", Unsupported)``."""
+        """``("ok", values, kink distances or None)``, ``("bound", SizeLimit or
+        Unsupported)`` (refused before evaluation, :func:`bound_work`) or ``("eval",
+        Unsupported)``."""
         try:
             key: Any = expr
             with self._lock:
@@ -686,13 +723,20 @@ class Draw:
         if hit is not None:
             return hit
         try:
-            bound_work(expr, ctx, self.sample.dims, scalars=self.scalars())
+            if key is None or not _within_anywhere(key):
+                fixed = [True]
+                bound_work(expr, ctx, self.sample.dims, scalars=self.scalars(), fixed=fixed)
+                if fixed[0] and key is not None:
+                    _within_anywhere(key, remember=True)
         except (SizeLimit, Unsupported) as exc:
             out: tuple[str, Any, Any] = ("bound", exc, None)
         else:
             env = self.env()
             try:
-                out = ("ok", evaluate(fn, env), env.kink)
+                value = evaluate(fn, env)
+                # the kink distances (on the host), or None where it has no kink
+                near = env.kinks()
+                out = ("ok", value, None if near is None else _host(near))
             except (Unsupported, RuntimeError) as exc:
                 out = ("eval", Unsupported(str(exc)), None)
         if key is not None:
@@ -703,14 +747,105 @@ class Draw:
         return out
 
 
+@dataclass
+class Joint:
+    """One expression against the ground truth on several draws at once
+    (:meth:`Draws.errors`). ``excess`` (B, D): per point and draw, the largest excess past
+    tolerance over the entries (-inf at unusable points); ``largest``: per draw, [largest
+    absolute error, largest excess] over the usable points."""
+
+    excess: np.ndarray
+    largest: list[list[float]]
+
+
+class Draws(list):
+    """A question's draws (a list of :class:`Draw`), and what comparing an expression on
+    several of them at once needs, made once: their ground truths flattened side by side.
+
+    The comparisons are made on the host, in NumPy: a few hundred numbers per draw, where
+    each torch operation costs more to launch than to compute (float64 either way, the
+    same IEEE operations, so the same results)."""
+
+    def __init__(self, made: list[Draw]):
+        super().__init__(made)
+        self.batch = made[0].truth.shape[0] if made else 0
+        self._mask = np.stack([dr.mask for dr in made]) if made else None
+        self._truths: dict[tuple[int, ...], tuple] = {}
+        self._lock = threading.Lock()
+
+    def usable(self, kinks: list[np.ndarray]) -> np.ndarray:
+        """(D, B): the points of each draw that are usable (the draw's own mask) and away
+        from the kinks given for that draw (each (B,) or (1,))."""
+        return self._mask & (np.stack([np.broadcast_to(k, (self.batch,)) for k in kinks])
+                             > KINK_EPS)
+
+    def _truth(self, fits: tuple[int, ...]) -> tuple:
+        with self._lock:
+            hit = self._truths.get(fits)
+        if hit is not None:
+            return hit
+        b = self.batch
+        flat = [_host(self[d].truth).reshape(b, -1) for d in fits]
+        t = np.concatenate(flat, 1) if len(flat) > 1 else flat[0]
+        a = np.abs(t)
+        out = (t, ATOL + RTOL * a, 1.0 + a, ~np.isnan(t), [f.shape[1] for f in flat])
+        with self._lock:
+            self._truths[fits] = out
+        return out
+
+    def errors(self, values: list[torch.Tensor], fits: list[int],
+               masks: np.ndarray) -> Joint:
+        """``values`` (one per draw of ``fits``, each of its draw's truth's shape) against
+        the ground truth, at the usable points (``masks``, (D, B)). Per point, as
+        :func:`_err` computes, a NaN where the truth is not one is past tolerance; then
+        NaN counts as inf (``nan_to_num``, which also clips inf to the largest float)."""
+        b = self.batch
+        truth, tol, scale, truth_ok, sizes = self._truth(tuple(fits))
+        flat = [np.broadcast_to(_host_value(v), (b, *v.shape[1:])).reshape(b, -1)
+                for v in values]
+        v = np.concatenate(flat, 1) if len(flat) > 1 else flat[0]
+        diff = np.abs(v - truth)
+        excess = np.where(np.isnan(v) & truth_ok, np.inf, (diff - tol) / scale)
+        excess = np.nan_to_num(excess, nan=np.inf)
+        diff = np.nan_to_num(diff, nan=np.inf)
+        if len(set(sizes)) == 1:   # per point and draw: the largest over the entries
+            excess = excess.reshape(b, len(sizes), sizes[0]).max(2)
+            diff = diff.reshape(b, len(sizes), sizes[0]).max(2)
+        else:
+            ends = np.cumsum(sizes)
+            excess = np.stack([excess[:, e - n:e].max(1) for e, n in zip(ends, sizes)], 1)
+            diff = np.stack([diff[:, e - n:e].max(1) for e, n in zip(ends, sizes)], 1)
+        usable = masks[fits].T
+        excess = np.where(usable, excess, -np.inf)
+        diff = np.where(usable, diff, -np.inf)
+        largest = np.stack((diff.max(0), excess.max(0)), 1).tolist()
+        return Joint(excess, largest)
+
+
+#: expressions whose work is within MAX_WORK at any dims (no matrix, no sum: the count of
+#: their nodes), so that only their first draw bounds it
+_WITHIN: OrderedDict[Any, None] = OrderedDict()
+_WITHIN_LOCK = threading.Lock()
+
+
+def _within_anywhere(expr: Any, remember: bool = False) -> bool:
+    with _WITHIN_LOCK:
+        if remember:
+            _WITHIN[expr] = None
+            while len(_WITHIN) > EXPRS_KEPT:
+                _WITHIN.popitem(last=False)
+            return True
+        return expr in _WITHIN
+
+
 #: questions (and seeds, devices, parts) whose points are kept, and expressions per draw
 DRAWS_KEPT, VALUES_KEPT = 64, 256
-_DRAWS: OrderedDict[Any, tuple[Any, Any, list[Draw]]] = OrderedDict()
+_DRAWS: OrderedDict[Any, tuple[Any, Any, Draws]] = OrderedDict()
 _DRAWS_LOCK = threading.Lock()
 
 
 def draws(question, reference: Any, *, seed: int, device: torch.device, batch: int,
-          rounds: int, definition: Any = None, part: str = "") -> list[Draw]:
+          rounds: int, definition: Any = None, part: str = "") -> Draws:
     """The ``rounds`` draws of points of a question for this seed, made once per process:
     round 0 at the smallest dimensions, so that a counterexample is as small as it can be
     (the first one found is the one reported); later rounds at random sizes. Every answer
@@ -737,7 +872,7 @@ def draws(question, reference: Any, *, seed: int, device: torch.device, batch: i
 
 
 def _make_draws(question, reference: Any, seed: int, dev: torch.device, batch: int,
-                rounds: int, definition: Any, part: str) -> list[Draw]:
+                rounds: int, definition: Any, part: str) -> Draws:
     ctx: Context = question.context
     gen = torch.Generator(device="cpu")  # see draw(): points are drawn on the CPU
     gen.manual_seed(seed)
@@ -756,8 +891,8 @@ def _make_draws(question, reference: Any, seed: int, dev: torch.device, batch: i
             truth = truth_fn(sample).to(dev)
             ok_ref = torch.isfinite(ref_val).reshape(batch, -1).all(1)
             if truth.shape == ref_val.shape:
-                e = _err(ref_val, truth)[ok_ref]
-                if e.numel():
+                e = _err(_host(ref_val), _host(truth))[_host(ok_ref)]
+                if e.size:
                     ref_err = float(e.max())
         else:
             truth = ref_val
@@ -768,7 +903,7 @@ def _make_draws(question, reference: Any, seed: int, dev: torch.device, batch: i
         kink = env.kink  # the reference's and the avoided quantities' kinks
         env.kink = torch.full_like(kink, math.inf)
         out.append(Draw(sample, truth, mask, kink, ref_err))
-    return out
+    return Draws(out)
 
 
 def _avoid_exprs(question) -> list[Any]:
@@ -779,16 +914,30 @@ def _avoid_exprs(question) -> list[Any]:
     return ctx.cache[key]
 
 
-def _err(v: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
+def _err(v: np.ndarray, truth: np.ndarray) -> np.ndarray:
     """Per point: how far past tolerance (<= 0 means within tolerance). ``v`` and
-    ``truth`` broadcast; a stack of values against one, ``(n, B, r, c)``, gives ``(n, B)``."""
-    diff = (v - truth).abs()
-    tol = ATOL + RTOL * truth.abs()
-    excess = (diff - tol) / (1.0 + truth.abs())
-    excess = torch.where(torch.isnan(v) & ~torch.isnan(truth), torch.inf, excess)
-    if excess.dim() > 3:
-        return excess.flatten(start_dim=2).amax(-1)
-    return excess.reshape(excess.shape[0], -1).amax(1)
+    ``truth`` (host arrays) broadcast; a stack of values against one, ``(n, B, r, c)``,
+    gives ``(n, B)``."""
+    diff = np.abs(v - truth)
+    tol = ATOL + RTOL * np.abs(truth)
+    excess = (diff - tol) / (1.0 + np.abs(truth))
+    excess = np.where(np.isnan(v) & ~np.isnan(truth), np.inf, excess)
+    if excess.ndim > 3:
+        return excess.reshape(*excess.shape[:2], -1).max(-1)
+    return excess.reshape(excess.shape[0], -1).max(1)
+
+
+def _host(t: torch.Tensor) -> np.ndarray:
+    """A tensor's values as a host array (the same memory, on the CPU)."""
+    return t.detach().cpu().numpy()
+
+
+def _host_value(v: torch.Tensor) -> np.ndarray:
+    """An expression's values as a host array, to compare. A truth value (a relation
+    given as the answer) has no arithmetic: it fails here as it fails in torch."""
+    if v.dtype == torch.bool:
+        v - torch.zeros((), dtype=torch.float64, device=v.device)  # raises, as torch does
+    return _host(v)
 
 
 def _tolist(t: torch.Tensor) -> Any:

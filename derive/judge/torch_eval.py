@@ -37,7 +37,23 @@ class Env(dict):
         super().__init__(values)
         self.batch, self.device = batch, device
         self.functions = functions or {}
-        self.kink = torch.full((batch,), float("inf"), dtype=torch.float64, device=device)
+        self._kink: torch.Tensor | None = None  # made when first needed (most have none)
+
+    @property
+    def kink(self) -> torch.Tensor:
+        """Per point, the distance to the nearest kink noted so far (inf: none)."""
+        if self._kink is None:
+            self._kink = torch.full((self.batch,), float("inf"), dtype=torch.float64,
+                                    device=self.device)
+        return self._kink
+
+    @kink.setter
+    def kink(self, value: torch.Tensor) -> None:
+        self._kink = value
+
+    def kinks(self) -> torch.Tensor | None:
+        """:attr:`kink`, or None while no kink has been noted."""
+        return self._kink
 
     def note_kink(self, distance: Any) -> None:
         if isinstance(distance, torch.Tensor):
