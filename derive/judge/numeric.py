@@ -776,8 +776,10 @@ class Draws(list):
     def usable(self, kinks: list[np.ndarray]) -> np.ndarray:
         """(D, B): the points of each draw that are usable (the draw's own mask) and away
         from the kinks given for that draw (each (B,) or (1,))."""
-        return self._mask & (np.stack([np.broadcast_to(k, (self.batch,)) for k in kinks])
-                             > KINK_EPS)
+        near = np.empty((len(kinks), self.batch))
+        for d, k in enumerate(kinks):
+            near[d] = k
+        return self._mask & (near > KINK_EPS)
 
     def _truth(self, fits: tuple[int, ...]) -> tuple:
         with self._lock:
@@ -798,16 +800,15 @@ class Draws(list):
         """``values`` (one per draw of ``fits``, each of its draw's truth's shape) against
         the ground truth, at the usable points (``masks``, (D, B)). Per point, as
         :func:`_err` computes, a NaN where the truth is not one is past tolerance; then
-        NaN counts as inf (``nan_to_num``, which also clips inf to the largest float)."""
+        NaN counts as inf (torch's ``nan_to_num``, which also clips inf to the largest
+        float)."""
         b = self.batch
         truth, tol, scale, truth_ok, sizes = self._truth(tuple(fits))
-        flat = [np.broadcast_to(_host_value(v), (b, *v.shape[1:])).reshape(b, -1)
-                for v in values]
+        flat = [_rows(_host_value(v), b).reshape(b, -1) for v in values]
         v = np.concatenate(flat, 1) if len(flat) > 1 else flat[0]
         diff = np.abs(v - truth)
-        excess = np.where(np.isnan(v) & truth_ok, np.inf, (diff - tol) / scale)
-        excess = np.nan_to_num(excess, nan=np.inf)
-        diff = np.nan_to_num(diff, nan=np.inf)
+        excess = (diff - tol) / scale
+        excess[np.isnan(v) & truth_ok] = np.inf
         if len(set(sizes)) == 1:   # per point and draw: the largest over the entries
             excess = excess.reshape(b, len(sizes), sizes[0]).max(2)
             diff = diff.reshape(b, len(sizes), sizes[0]).max(2)
@@ -815,10 +816,11 @@ class Draws(list):
             ends = np.cumsum(sizes)
             excess = np.stack([excess[:, e - n:e].max(1) for e, n in zip(ends, sizes)], 1)
             diff = np.stack([diff[:, e - n:e].max(1) for e, n in zip(ends, sizes)], 1)
-        usable = masks[fits].T
-        excess = np.where(usable, excess, -np.inf)
-        diff = np.where(usable, diff, -np.inf)
-        largest = np.stack((diff.max(0), excess.max(0)), 1).tolist()
+        unusable = ~masks[fits].T
+        excess, diff = _nan_to_inf(excess), _nan_to_inf(diff)
+        excess[unusable] = -np.inf
+        diff[unusable] = -np.inf
+        largest = [list(p) for p in zip(diff.max(0).tolist(), excess.max(0).tolist())]
         return Joint(excess, largest)
 
 
@@ -925,6 +927,22 @@ def _err(v: np.ndarray, truth: np.ndarray) -> np.ndarray:
     if excess.ndim > 3:
         return excess.reshape(*excess.shape[:2], -1).max(-1)
     return excess.reshape(excess.shape[0], -1).max(1)
+
+
+_LARGEST = float(np.finfo(np.float64).max)
+
+
+def _nan_to_inf(x: np.ndarray) -> np.ndarray:
+    """torch's ``nan_to_num(nan=inf)`` in float64: NaN becomes inf, +-inf the largest
+    finite float of its sign (a NaN in a maximum makes it NaN: the order does not matter)."""
+    out = np.minimum(np.maximum(x, -_LARGEST), _LARGEST)   # NaN stays NaN
+    out[np.isnan(out)] = np.inf
+    return out
+
+
+def _rows(a: np.ndarray, batch: int) -> np.ndarray:
+    """``a`` with ``batch`` rows (a value that does not vary over the points has one)."""
+    return a if a.shape[0] == batch else np.broadcast_to(a, (batch, *a.shape[1:]))
 
 
 def _host(t: torch.Tensor) -> np.ndarray:
