@@ -203,3 +203,32 @@ def test_a_definition_introduced_as_a_chain_defines_the_name_by_its_first_value(
     # a chain that no sentence introduces as a definition stays working
     bare = RESPONSE_WITH_S.replace("Let $S", "Note $S")
     assert derive.check("ucb-cs182-sp22/1", response=bare).status is not Status.EQUIVALENT
+
+
+# --- boxes of one answer's parts; an emphasised concluding equation (heldout9) ----------
+
+@pytest.mark.parametrize("text, expected", [
+    (r"so $\boxed{1.5}$ and $\boxed{-0.65}$.", "1.5, -0.65"),
+    (r"\boxed{1.5} \text{ and } \boxed{-0.65}", "1.5, -0.65"),
+    (r"$$\boxed{a},\ \boxed{b};\quad\boxed{c}$$", "a, b, c"),
+    # prose between two boxes: the earlier one was working
+    (r"first $\boxed{3}$. Then we get $\boxed{4}$", "4"),
+    (r"\boxed{a} hence \boxed{b}", "b"),
+])
+def test_boxes_with_only_separators_between_are_the_parts_of_one_answer(text, expected):
+    assert extract_answer(text) == expected
+
+
+def test_two_boxed_parts_answer_a_pair_question():
+    pair = r"So $\boxed{1.5}$ and $\boxed{-0.65}$."
+    assert derive.check("tum-in2346-ss22/6.3", response=pair).status is Status.EQUIVALENT
+    swapped = r"So $\boxed{-0.65}$ and $\boxed{1.5}$."
+    assert derive.check("tum-in2346-ss22/6.3", response=swapped).status is Status.NOT_EQUIVALENT
+
+
+def test_an_emphasised_equation_ending_the_response_concludes_it():
+    text = ("For unit vectors $D_C = x^\\top y$. Then\n\\begin{aligned}\nD_E^2 &= \\|x - y\\|^2"
+            " \\\\\n&= 2 - 2D_C .\n\\end{aligned}\n"
+            "Taking the non-negative root, **$D_E = \\sqrt{2 - 2D_C}$**.")
+    assert extract_answer(text) == r"D_E = \sqrt{2 - 2D_C}"
+    assert derive.check("uw-cse493g1-sp23/3.2", response=text).status is Status.EQUIVALENT

@@ -143,7 +143,7 @@ def _closing_statement(text: str, maths: list[_Math]) -> _Math | None:
     if not maths or maths[-1].display:
         return None
     last = maths[-1]
-    if text[last.end:].strip(" \t\n.!") != "":
+    if text[last.end:].strip(" \t\n.!*_") != "":   # **$D_E = ...$**.: markdown emphasis
         return None
     concluded = _CONCLUSION.match(_sentence_before(text, last.start)) is not None
     if "=" not in last.body and not concluded:
@@ -249,10 +249,36 @@ def _match_braces(text: str) -> dict[int, int]:
 
 
 def _last_box(text: str, closing: dict[int, int]) -> tuple[int, str] | None:
-    """The last ``\\boxed{...}``/``\\fbox{...}`` whose braces close: (position, content)."""
-    best: tuple[int, str] | None = None
+    """The last ``\\boxed{...}``/``\\fbox{...}`` whose braces close: (position, content).
+    Boxes just before it, with only separators between (``\\boxed{1.5} \\text{ and }
+    \\boxed{-0.65}``, ``$\\boxed{a}$, $\\boxed{b}$``), box the parts of one answer: their
+    contents come back as one list, ``1.5, -0.65``."""
+    last = _box_before(text, closing, len(text))
+    if last is None:
+        return None
+    at, end, body = last
+    parts = [body]
+    for _ in range(_MAX_BOXES - 1):
+        prev = _box_before(text, closing, at)
+        if prev is None or _BOX_GAP.fullmatch(text[prev[1]:at]) is None:
+            break
+        at, _, body = prev
+        parts.insert(0, body)
+    return at, ", ".join(p.strip() for p in parts)
+
+
+_MAX_BOXES = 8
+#: what may stand between the boxes of one answer's parts: space, commas, semicolons, math
+#: delimiters, TeX spaces, "and" (bare or in \text)
+_BOX_GAP = re.compile(r"(?:\s|[,;$]|\\[\[\]()]|\\(?:quad|qquad|[,;: ])|\\text\{\s*and\s*\}|\band\b)*")
+
+
+def _box_before(text: str, closing: dict[int, int], limit: int) -> tuple[int, int, str] | None:
+    """The last closing, non-empty box that starts before ``limit``: (start, just after its
+    closing brace, content)."""
+    best: tuple[int, int, str] | None = None
     for cmd in _BOX_COMMANDS:
-        at = len(text)
+        at = limit
         while True:
             at = text.rfind(cmd, 0, at)
             if at < 0:
@@ -264,9 +290,9 @@ def _last_box(text: str, closing: dict[int, int]) -> tuple[int, str] | None:
             while j < len(text) and text[j] in " \t\n":
                 j += 1
             if j < len(text) and text[j] == "{" and j in closing \
-                    and text[j + 1:closing[j]].strip():
+                    and text[j + 1:closing[j]].strip() and closing[j] < limit:
                 if best is None or at > best[0]:
-                    best = (at, text[j + 1:closing[j]])
+                    best = (at, closing[j] + 1, text[j + 1:closing[j]])
                 break  # the last one of this command that closes and holds something
     return best
 
