@@ -383,6 +383,27 @@ def _operator_label(piece: list[Token], ctx: Context) -> list[Token]:
     elif piece[0].text in ops and piece[1].text == "/" and piece[2].text == piece[0].text:
         eq = next((j for j, t in enumerate(piece) if t.kind == "char" and t.text == "="), 0)
         var, after = piece[3:eq], eq
+    elif piece[0].text == r"\nabla" and piece[1].text == "_":
+        # \nabla_x = \ldots: the gradient operator alone, in the variable x
+        sub = _group(piece, 2)
+        if sub is None:
+            return piece
+        var, after = sub
+    elif piece[0].kind == "char" and piece[0].text == "(" and piece[1].text == r"\nabla" \
+            and len(piece) > 6 and piece[2].text == "_":
+        # (\nabla_x)_j = \ldots: an entry of that gradient
+        sub = _group(piece, 3)
+        if sub is None or sub[1] + 2 >= len(piece) or piece[sub[1]].text != ")" \
+                or piece[sub[1] + 1].text != "_":
+            return piece
+        index = _group(piece, sub[1] + 2)
+        if index is None or not index[0]:
+            return piece
+        label = _operator_label([*piece[1:sub[1]], *piece[index[1]:]], ctx)
+        if label[0].text != r"\frac":
+            return piece
+        eq = next(j for j, t in enumerate(label) if t.kind == "char" and t.text == "=")
+        return [piece[0], *label[:eq], *piece[sub[1]:index[1]], *label[eq:]]
     else:
         return piece
     if after >= len(piece) or piece[after].text != "=" or not var:

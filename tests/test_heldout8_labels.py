@@ -1,0 +1,50 @@
+"""Labels behind misses of the eighth and ninth held-out corpora (issue 10), each a grammar
+or table rule, never a case for one question: the corpus's example, spellings of our own on
+several questions, and wrong answers in the same spelling, which stay wrong (a label never
+makes a wrong value right, and another variable or name keeps its meaning)."""
+from __future__ import annotations
+
+import pytest
+
+import derive
+
+RELU_GRAD = "ucb-cs182-sp22/2"                  # A^T diag(1[Ax > 0]) w
+L1_GRAD = "stanford-cs230-sp21/4.i"             # grad J + alpha sign(w)
+GRAD_X = "neu-cs7150-f22/4.x"                   # 2 W^T (W x - y)
+
+VERDICTS = [
+    # 1. the gradient operator alone as a label names the asked gradient in that variable
+    # (as \frac{\partial}{\partial w_i} = does), and (\nabla_x)_j an entry of it; another
+    # variable names a derivative the question does not give
+    (RELU_GRAD, r"\nabla_x = A^T\left(w \odot \mathbb{1}[Ax > 0]\right)", "equivalent", None),
+    (RELU_GRAD, r"\nabla_{\mathbf{x}} = \mathbf{A}^\top \mathbf{Z}\mathbf{w}", "equivalent",
+     None),
+    (RELU_GRAD, r"\left(\nabla_x\right)_j = \sum_{i=1}^{k} w_i A_{ij}\,\mathbb{1}[(Ax)_i > 0]",
+     "equivalent", None),
+    (RELU_GRAD, r"(\nabla_{\mathbf x})_i = \sum_{r=1}^{k} w_r A_{ri}\,\mathbb{1}[(Ax)_r > 0]",
+     "equivalent", None),
+    (L1_GRAD, r"\nabla_{\mathbf w} = \nabla_{\mathbf w} J + \alpha\,\operatorname{sign}"
+              r"(\mathbf w)", "equivalent", None),
+    (GRAD_X, r"\nabla_x = 2W^\top(Wx - y)", "equivalent", None),
+    # ... wrong values in the same spelling, and another variable
+    (RELU_GRAD, r"\nabla_x = A^T\left(w \odot \mathbb{1}[Ax < 0]\right)", "not_equivalent",
+     None),
+    (RELU_GRAD, r"\left(\nabla_x\right)_j = \sum_{i=1}^{k} w_i A_{ij}\,\mathbb{1}[(Ax)_i < 0]",
+     "not_equivalent", None),
+    (RELU_GRAD, r"\nabla_A = A^T\left(w \odot \mathbb{1}[Ax > 0]\right)", "not_equivalent",
+     "symbol.foreign"),
+    (RELU_GRAD, r"\nabla_w = A^T\left(w \odot \mathbb{1}[Ax > 0]\right)", "not_equivalent",
+     "symbol.foreign"),
+    (L1_GRAD, r"\nabla_{\mathbf w} = \nabla_{\mathbf w} J - \alpha\,\operatorname{sign}"
+              r"(\mathbf w)", "not_equivalent", None),
+    (GRAD_X, r"\nabla_x = 2W(Wx - y)", "not_equivalent", None),
+    (GRAD_X, r"\nabla_W = 2W^\top(Wx - y)", "not_equivalent", "symbol.foreign"),
+]
+
+
+@pytest.mark.parametrize("qid, latex, status, reason", VERDICTS)
+def test_heldout8_labels(qid, latex, status, reason):
+    v = derive.check(qid, latex)
+    assert v.status.value == status, (v.reason, v.message)
+    if reason is not None:
+        assert v.reason == reason, v.message
