@@ -415,9 +415,12 @@ class Parser(Operators):
 
     def element(self, base: Any, toks: list[Token], tok: Token) -> Any:
         """``x_i``: the i-th entry of a vector (1-based), ``W_{ij}`` of a matrix;
-        ``(u)_+``: the positive part, max(u, 0) (entrywise for a vector)."""
+        ``(u)_+``: the positive part, max(u, 0) (entrywise for a vector); ``(u)_-`` the
+        negative part, max(-u, 0)."""
         if [t.text for t in toks] == ["+"]:
             return self.multi_value(MAX, [base, sp.Integer(0)], tok)
+        if [t.text for t in toks] == ["-"]:
+            return self.multi_value(MAX, [-base, sp.Integer(0)], tok)
         if is_asked(base) is not None and toks and all(self.parameter(u) for u in toks):
             # L_{\Delta} where L is asked: the asked quantity as a function of a parameter
             # the question declares (the loss with margin \Delta), the label itself

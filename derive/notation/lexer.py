@@ -113,7 +113,8 @@ WORD_COMMANDS = {
     "vec": r"\vecop", "pinv": r"\pinv", "Heaviside": r"\heaviside", "Std": r"\Std",
     "argmin": r"\argmin", "argmax": r"\argmax", "arg min": r"\argmin", "arg max": r"\argmax",
     "softplus": r"\softplus", "Softplus": r"\softplus", "logsumexp": r"\logsumexp",
-    "LogSumExp": r"\logsumexp", "GELU": r"\gelu", "gelu": r"\gelu", "SiLU": r"\silu",
+    "LogSumExp": r"\logsumexp", "LSE": r"\logsumexp", "GELU": r"\gelu", "gelu": r"\gelu",
+    "SiLU": r"\silu",
     "silu": r"\silu", "floor": r"\floor", "ceil": r"\ceil",
 }
 #: brackets that apply a function: ``\\lfloor x \\rfloor`` is ``\\floor(x)``, ``\\lceil x
@@ -152,7 +153,7 @@ def lex(text: str | bytes) -> list[Token]:
     Raises :class:`AnswerError` with a reason code and a position.
     """
     text = _check_text(text)
-    raw = _tokenize(text)
+    raw = _e_notation(_tokenize(text))
     _check_nesting(raw)
     return _signed_scripts(canonical_derivatives(_script_accents(
         _alignment(_normalise(raw, text)))))
@@ -429,12 +430,72 @@ def _unicode_root(text: str, i: int, out: list[Token], closes: set[int]) -> int:
     return i + 1
 
 
+#: the commands that set a calculator's exponent mark upright (``2.5\\mathrm{E}{-}4``)
+E_NOTATION_FONTS = frozenset({r"\mathrm", r"\text", r"\textrm", r"\operatorname", r"\rm"})
+
+
+def _e_notation(tokens: list[Token]) -> list[Token]:
+    """A calculator's e-notation: a decimal number, an upright ``e`` or ``E`` (``\\mathrm``,
+    ``\\text``) and an explicitly signed whole exponent, ``2.000001\\mathrm{e}{+}08``,
+    ``1.5\\text{e-}3``, ``2.5\\mathrm{E}{-}4``, is the number times a power of ten. Without
+    the decimal point or the sign it is not read so: ``2e8`` and ``2\\mathrm{e}8`` have
+    Euler's number in them."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        read = _e_exponent(tokens, i + 1) if t.kind == "num" and "." in t.text else None
+        if read is None:
+            out.append(t)
+            i += 1
+            continue
+        sign, digits, end = read
+        p = tokens[i + 1].pos
+        out.extend([t, Token("cmd", r"\times", p), Token("num", "10", p), Token("char", "^", p),
+                    Token("char", "{", p)]
+                   + ([Token("char", "-", p)] if sign == "-" else [])
+                   + [Token("num", digits.lstrip("0") or "0", p), Token("char", "}", p)])
+        i = end
+    return out
+
+
+def _e_exponent(tokens: list[Token], i: int) -> tuple[str, str, int] | None:
+    """``\\mathrm{e}{+}08`` (or ``\\text{e-}3``, ``\\mathrm{E}-4``) at ``tokens[i]``: the
+    sign, the exponent's digits and the index past them; else None."""
+    def text(k: int) -> str:
+        return tokens[k].text if k < len(tokens) else ""
+    if text(i) not in E_NOTATION_FONTS or text(i + 1) != "{" or text(i + 2) not in ("e", "E"):
+        return None
+    k = i + 3
+    sign = ""
+    if text(k) in ("+", "-"):
+        sign, k = text(k), k + 1
+    if text(k) != "}":
+        return None
+    k += 1
+    if not sign:
+        if text(k) in ("+", "-"):
+            sign, k = text(k), k + 1
+        elif text(k) == "{" and text(k + 1) in ("+", "-") and text(k + 2) == "}":
+            sign, k = text(k + 1), k + 3
+    if not sign or k >= len(tokens) or tokens[k].kind != "num" or not tokens[k].text.isdigit():
+        return None
+    after = text(k + 1)
+    if after and (after[0].isalpha() or after in ("(", r"\left") or tokens[k + 1].kind == "num"
+                  or after.startswith("\\") and after not in (r"\text", r"\quad", r"\qquad",
+                                                              r"\,", r"\;", r"\approx",
+                                                              r"\cdot", r"\times", r"\le",
+                                                              r"\ge", r"\ne", r"\right")):
+        return None   # 1.5\mathrm{e}-3x: the exponent is not a number alone
+    return sign, tokens[k].text, k + 1
+
+
 def _check_nesting(tokens: list[Token]) -> None:
     stack: list[Token] = []
     depth = 0
     for t in tokens:
         if t.text in ("{", "(", "[") and t.kind == "char" or t.text == r"\left":
-            if t.text == "{":
+            if t.text in ("{", r"\left"):
                 stack.append(t)
             depth += 1
             if depth > MAX_DEPTH:
@@ -442,15 +503,28 @@ def _check_nesting(tokens: list[Token]) -> None:
                                   f"{MAX_DEPTH} deep (position {t.pos})", t.pos)
         elif t.text in ("}", ")", "]") and t.kind == "char" or t.text == r"\right":
             depth = max(depth - 1, 0)
-            if t.text == "}":
+            # TeX pairs \left with \right inside one brace group, as { with }: an unpaired
+            # one stops TeX ("Extra \right", "Missing \right. inserted"), so it is unreadable
+            if t.text == r"\right" and (not stack or stack[-1].text != r"\left"):
+                raise AnswerError("parse.unbalanced_braces",
+                                  f"'\\right' at position {t.pos} closes no '\\left'", t.pos)
+            if t.text == "}" and stack and stack[-1].text == r"\left":
+                _never_closed(stack[-1])
+            if t.text in ("}", r"\right"):
                 if not stack:
                     raise AnswerError("parse.unbalanced_braces",
                                       f"'}}' at position {t.pos} closes no '{{'", t.pos)
                 stack.pop()
     if stack:
-        t = stack[-1]
-        raise AnswerError("parse.unbalanced_braces",
-                          f"'{{' at position {t.pos} is never closed", t.pos)
+        _never_closed(stack[-1])
+
+
+def _never_closed(t: Token) -> None:
+    if t.text == r"\left":
+        raise AnswerError("parse.unbalanced_braces", f"'\\left' at position {t.pos} is never "
+                          "closed by a '\\right'", t.pos)
+    raise AnswerError("parse.unbalanced_braces",
+                      f"'{{' at position {t.pos} is never closed", t.pos)
 
 
 def _group_end(tokens: list[Token], start: int) -> int:
