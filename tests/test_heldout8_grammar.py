@@ -19,6 +19,7 @@ PARAMS_II = "stanford-cs230-sp21/3.ii.params"   # 1216
 ATTENTION = "stanford-cs230-sp21/6.1"           # 9 oC (iC + 1)
 GRAD_W = "neu-cs7150-f22/4.W"                   # 2 (W x - y) x^T
 GRAD_X = "neu-cs7150-f22/4.x"                   # 2 W^T (W x - y)
+RELU_GRAD = "ucb-cs182-sp22/2"                  # A^T diag(1[Ax > 0]) w
 
 VERDICTS = [
     # 1. [x]_- is the negative part, max(-x, 0), as [x]_+ is the positive part
@@ -60,6 +61,32 @@ VERDICTS = [
     (GRAD_W, r"2\left(Wx-y\right) x^T", "equivalent", None),
     (GRAD_X, r"2W^\top\left(Wx-y", "invalid", "parse.unbalanced_braces"),
     (GRAD_X, r"2W^\top Wx-y\right)", "invalid", "parse.unbalanced_braces"),
+    # 5. a sum's summand may open with its sign (\sum_i -\log p_i); the sum is linear, so
+    # the sign's extent does not change the value
+    (CROSS_ENTROPY, r"H(U;p)=\frac{1}{K}\sum_{i=1}^{K}-\log\operatorname{softmax}(\mathbf{z})_i",
+     "equivalent", None),
+    (CROSS_ENTROPY, r"\frac{1}{K}\sum_{i}-\log p_i", "equivalent", None),
+    (CROSS_ENTROPY, r"-\frac{1}{K}\sum_{i=1}^{K}-\log p_i", "not_equivalent", None),
+    (CROSS_ENTROPY, r"\sum_{i=1}^{K}-\log\operatorname{softmax}(\mathbf{z})_i", "not_equivalent",
+     None),
+    (SOFTMAX_LOSS, r"\sum_{j=1}^{C} -\log\frac{e^{s_{y_i}}}{\sum_k e^{s_k}}", "not_equivalent",
+     None),
+    # 6. a sum over the indices that satisfy a condition is the sum of 1[c] times the
+    # summand; A_{i,:} and A_{i\cdot} are row i of a declared matrix, A_{:,j} column j
+    (RELU_GRAD, r"\sum_{i:\,(Ax)_i > 0} w_i\,A_{i,:}^\top", "equivalent", None),
+    (RELU_GRAD, r"\sum_{i \,|\, (Ax)_i > 0} w_i A_{i\cdot}^\top", "equivalent", None),
+    (RELU_GRAD, r"\sum_{i \mid (\mathbf A\mathbf x)_i > 0} w_i\,(A_{i,:})^\top", "equivalent",
+     None),
+    (RELU_GRAD, r"\sum_{\substack{i=1\\ (Ax)_i>0}}^{k} w_i\,A_{i,:}^\top", "equivalent", None),
+    (RELU_GRAD, r"\sum_{i:\,(Ax)_i < 0} w_i\,A_{i,:}^\top", "not_equivalent", None),
+    (RELU_GRAD, r"\sum_{i:\,(Ax)_i > 0} A_{i,:}^\top", "not_equivalent", None),
+    (RELU_GRAD, r"\sum_{i:\,(Ax)_i > 0} w_i\,A_{:,i}", "not_equivalent", "shape.inconsistent"),
+    (SOFTMAX_LOSS, r"\log\left(1 + \sum_{j:\, j\ne y_i} e^{s_j - s_{y_i}}\right)", "equivalent",
+     None),
+    (SOFTMAX_LOSS, r"\log\left(1 + \sum_{j=1,\, j > y_i}^{C} e^{s_j - s_{y_i}}\right)",
+     "not_equivalent", None),
+    (SOFTMAX_LOSS, r"\log\left(1 + \sum_{j\,|\, j < y_i} e^{s_j - s_{y_i}}\right)",
+     "not_equivalent", None),
 ]
 
 

@@ -428,6 +428,13 @@ class Parser(Operators):
         if not is_matrix(base):
             raise self.error("a subscript here is not a declared name; declare it or "
                              "write it differently", tok, "parse.undeclared_symbol")
+        if cols_of(base) != 1 and len(toks) >= 2 and r"\cdot" in (toks[0].text, toks[-1].text) \
+                and not any(u.text in (",", ":") for u in toks):
+            # A_{i\cdot} (row i), A_{\cdot j} (column j): the dot marks the whole axis, as ':'
+            at = 0 if toks[0].text == r"\cdot" else len(toks) - 1
+            comma = Token("char", ",", toks[at].pos)
+            colon_tok = Token("char", ":", toks[at].pos)
+            toks = ([colon_tok, comma] + toks[1:]) if at == 0 else (toks[:-1] + [comma, colon_tok])
         colon = [k for k, u in enumerate(toks) if u.kind == "char" and u.text == ":"]
         if colon and cols_of(base) != 1:
             return self.slice(base, toks, colon[0], tok)

@@ -557,9 +557,13 @@ class Operators:
         name = index_tok.text if index_tok.kind != "ref" else index_tok.ref[0]
         index = sp.Symbol(name, integer=True)
         lower, upper, excludes, values = sp.Integer(1), None, [], None
+        conditions: list[list[Token]] = []   # \sum_{i : (Ax)_i > 0}: the terms where it holds
+        clauses = _clauses(sub[1:], index_tok)
+        if len(sub) > 2 and sub[1].text in (":", "|", r"\mid"):
+            clauses, conditions = [], [sub[2:]]   # \sum_{i : c}, \sum_{i \,|\, c}
         self.bound.append({name: index})
         try:
-            for clause in _clauses(sub[1:], index_tok):
+            for clause in clauses:
                 kind, rest = clause[0].text, clause[1:]
                 if kind == "=":
                     lower = self.sub(rest)
@@ -568,6 +572,10 @@ class Operators:
                 elif kind == r"\in":
                     lower, upper, values, more = self.index_set(rest, t)
                     excludes.extend(more)
+                elif kind in RELATIONS:   # _{j=1, j > 2}: a condition on the index itself
+                    conditions.append([index_tok] + clause)
+                elif any(u.text in RELATIONS for u in clause):   # \substack{i=1\\ (Ax)_i > 0}
+                    conditions.append(clause)
                 else:
                     raise self.error(f"the {what}'s index is not understood", clause[0])
             if self.at("^", "char"):
@@ -575,7 +583,17 @@ class Operators:
                 upper = self.sub(self.script_tokens())
             if upper is not None:
                 self.ranges[index] = upper
+            minus = self.next() if node is sp.Sum and self.at("-", "char") else None
             body = self.term()
+            if minus is not None:   # \sum_i -\log p_i: a signed summand (the sum is linear,
+                self.no_list(minus, body)   # so the sign's extent does not change its value)
+                body = shapes.negative(body)
+            for cond_toks in conditions:   # the sum of 1[c] times the summand
+                cond = self.index_condition(cond_toks, t, what)
+                if is_matrix(body) and node is sp.Sum:
+                    body = self.mul(sp.Piecewise((1, cond), (0, True)), body, t)
+                elif not is_matrix(body):
+                    body = sp.Piecewise((body, cond), (1 if node is sp.Product else 0, True))
         finally:
             self.bound.pop()
         if values is not None:   # a finite set written out
@@ -595,6 +613,20 @@ class Operators:
             return sp.FunctionMatrix(body.shape[0], body.shape[1], sp.Lambda((p, q), total))
         return self.big_operator_value(node, body, index, lower, upper, excludes, t, name,
                                        what)
+
+    def index_condition(self, toks: list[Token], t: Token, what: str) -> Any:
+        """The condition on a big operator's index (``(Ax)_i > 0`` in ``\\sum_{i : (Ax)_i >
+        0}``), read with the index bound."""
+        bound = {name for scope in self.bound for name in scope}
+        toks = [Token("idx", u.text, u.pos) if u.kind == "char" and u.text in bound
+                and u.group is None else u for u in toks]
+        p = self.child(substitute_aliases(toks, self.ctx.patterns))
+        cond = p.condition(None)
+        if p.peek() is not None:
+            raise p.error(f"unexpected '{p.peek().text}' in the {what}'s condition")
+        if isinstance(cond, tuple):
+            raise self.error(f"the {what}'s condition must be on its index", t, "shape.invalid")
+        return cond
 
     def big_operator_value(self, node: Any, body: Any, index: Any, lower: Any, upper: Any,
                            excludes: list[Any], t: Token, name: str, what: str) -> Any:
