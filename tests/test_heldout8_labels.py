@@ -11,6 +11,9 @@ import derive
 RELU_GRAD = "ucb-cs182-sp22/2"                  # A^T diag(1[Ax > 0]) w
 L1_GRAD = "stanford-cs230-sp21/4.i"             # grad J + alpha sign(w)
 GRAD_X = "neu-cs7150-f22/4.x"                   # 2 W^T (W x - y)
+ATTN_PARAMS = "stanford-cs230-sp21/6.1"         # oC (9 iC + 9)
+SMOOTH = "uw-cse493g1-sp23/3.6.2.1"             # log(1 + sum_{j != y_i} e^{s_j - s_{y_i}})
+DISTANCE = "uw-cse493g1-sp23/3.2"               # D_E = sqrt(2 - 2 D_C)
 
 VERDICTS = [
     # 1. the gradient operator alone as a label names the asked gradient in that variable
@@ -39,6 +42,29 @@ VERDICTS = [
               r"(\mathbf w)", "not_equivalent", None),
     (GRAD_X, r"\nabla_x = 2W(Wx - y)", "not_equivalent", None),
     (GRAD_X, r"\nabla_W = 2W^\top(Wx - y)", "not_equivalent", "symbol.foreign"),
+    # 2. a letter with a prose subscript opening a chain: the asked name described
+    # (N asked; L(x_i) asked), or the student's own name for the answer; a letter the
+    # question declares as another quantity keeps its meaning
+    (ATTN_PARAMS, r"N_{\text{params}} = 9\,oC\,iC + 9\,oC", "equivalent", None),
+    (ATTN_PARAMS, r"Q_{\text{params}} = oC(9iC+9)", "equivalent", None),
+    (SMOOTH, r"L_{\text{smooth}}(x_i) = \log\Big(1+\sum_{j\neq y_i} e^{s_j-s_{y_i}}\Big)",
+     "equivalent", None),
+    (SMOOTH, r"J_{\text{smooth}} = \log\Big(1+\sum_{j\neq y_i} e^{s_j-s_{y_i}}\Big)",
+     "equivalent", None),
+    (GRAD_X, r"G_{\text{input}} = 2W^\top(Wx - y)", "equivalent", None),
+    (DISTANCE, r"d_{\text{Euclid}} = \sqrt{2-2D_C}", "equivalent", None),
+    # ... wrong values in the same spelling, and declared letters
+    (ATTN_PARAMS, r"N_{\text{params}} = 9\,oC\,iC + 8\,oC", "not_equivalent", None),
+    (ATTN_PARAMS, r"Q_{\text{params}} = oC(9iC+8)", "not_equivalent", None),
+    (ATTN_PARAMS, r"N_{\text{weights}} = 9\,oC\,iC", "not_equivalent", None),
+    (SMOOTH, r"L_{\text{smooth}}(x_i) = \log\Big(1+\sum_{j\neq y_i} e^{s_j+s_{y_i}}\Big)",
+     "not_equivalent", None),
+    (SMOOTH, r"L_{\text{smooth}}(y_i) = \log\Big(1+\sum_{j\neq y_i} e^{s_j-s_{y_i}}\Big)",
+     "not_equivalent", "label.mismatch"),
+    (GRAD_X, r"G_{\text{input}} = 2W(Wx - y)", "not_equivalent", None),
+    (GRAD_X, r"W_{\text{grad}} = 2W^\top(Wx - y)", "not_equivalent", "label.mismatch"),
+    (DISTANCE, r"D_{\text{Euclid}} = \sqrt{2-2D_C}", "not_equivalent", "symbol.foreign"),
+    (DISTANCE, r"d_{\text{Euclid}} = \sqrt{2+2D_C}", "not_equivalent", None),
 ]
 
 

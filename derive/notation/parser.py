@@ -93,8 +93,8 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool =
             extra.extend(_definition(piece, ctx, extra, foreign_at))
     parts = []
     whole = _asked_entry(ctx)
-    pieces = [_assignment(_drop_common_label(_method_subscript(in_place_update(p, ctx), ctx),
-                                             ctx), ctx)
+    pieces = [_assignment(_drop_common_label(_method_subscript(_prose_subscript_label(
+        in_place_update(p, ctx), ctx), ctx), ctx), ctx)
               for p in pieces]
     part_of = _piece_parts(pieces, ctx, extra) if by_part else [None] * len(pieces)
     for piece, part in zip(pieces, part_of):
@@ -1564,6 +1564,43 @@ def _old_values(piece: list[Token], subst: list[Token], foreign_at: dict) -> lis
             foreign_at.setdefault(sym, t.pos)
             out[k] = Token("ref", name, t.pos, ("=", (Local(sym), None)))
     return out
+
+
+def _prose_subscript_label(piece: list[Token], ctx: Context) -> list[Token]:
+    """``N_{\\text{params}} = \\ldots``, ``L_{\\text{smooth}}(x_i) = \\ldots``: where one
+    quantity is asked, a label opening a chain that is a letter with a prose subscript (one
+    ``\\text`` group) is the asked name: the asked name itself with the subscript as a
+    description (``N`` asked; ``L(x_i)`` asked), or a letter of the student's own, no variant
+    of a declared form (``Q_{\\text{total}}``, as ``\\text{params} = `` is). A declared form
+    written as it is declared is left to the aliases; a letter the question declares as
+    another quantity, or a word of time (``w_{\\text{new}}``), keeps its meaning."""
+    name = _name_tokens(piece)
+    if len(ctx.asked) != 1 or not name or len(name) < 5 or name[1].text != "_" \
+            or name[2].text != "{" or name[0].group is not None \
+            or name[0].kind not in ("char", "cmd") or name[3].group is None:
+        return piece
+    end = 3
+    while end < len(name) and name[end].group == name[3].group:
+        end += 1
+    if end >= len(name) or name[end].text != "}" or name[end].kind != "char":
+        return piece
+    word = " ".join("".join(t.text for t in name[3:end]).lower().split())
+    if not word or word in STEP_WORDS:
+        return piece
+    base, rest = name[:1], name[end + 1:]
+    whole = substitute_aliases(name, ctx.patterns)
+    if len(whole) == 1 and whole[0].kind == "ref":
+        return piece   # a form the question declares, as written
+    target = asked_name(next(iter(ctx.asked)))
+    label = [Token("ref", target, name[0].pos, (target, None))]
+    stripped = substitute_aliases([*base, *rest], ctx.patterns)
+    if len(stripped) == 1 and stripped[0].kind == "ref" and stripped[0].ref[0] == target:
+        return [*label, *piece[len(name):]]   # the asked name, described
+    if rest or any(t.kind == "ref" for t in substitute_aliases(base, ctx.patterns)) \
+            or _variant(base[0].text, ctx) or base[0].kind == "cmd" \
+            and base[0].text not in GREEK:
+        return piece   # another quantity the question gives, or a variant of its names
+    return [*label, *piece[len(name):]]   # the student's own name for the answer
 
 
 def _method_subscript(piece: list[Token], ctx: Context) -> list[Token]:
