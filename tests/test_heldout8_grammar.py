@@ -87,6 +87,16 @@ VERDICTS = [
      "not_equivalent", None),
     (SOFTMAX_LOSS, r"\log\left(1 + \sum_{j\,|\, j < y_i} e^{s_j - s_{y_i}}\right)",
      "not_equivalent", None),
+    # 7. notation with several readings (the power of a vector: entrywise, or of its norm?)
+    # is judged under each: all wrong or all right is that verdict; readings that disagree
+    # stay parse.ambiguous
+    (GRAD_W, r"2(Wx-y)^2x^T", "not_equivalent", "readings.all_wrong"),
+    (GRAD_W, r"2(Wx-y)^3 x^\top", "not_equivalent", "readings.all_wrong"),
+    (GRAD_X, r"2W^\top(Wx-y)^2", "not_equivalent", "readings.all_wrong"),
+    (GRAD_X, r"\nabla_x \|(Wx-y)^2\|_1", "equivalent", "readings.all_right"),
+    (GRAD_X, r"\nabla_x \|(Wx-y)^2\|_1 / 2", "not_equivalent", "readings.all_wrong"),
+    (GRAD_X, r"\nabla_x (Wx-y)^2", "undecided", "parse.ambiguous"),
+    (GRAD_X, r"\frac{\partial}{\partial x}(Wx-y)^2", "undecided", "parse.ambiguous"),
 ]
 
 
@@ -124,3 +134,18 @@ def test_plain_bracket_unchanged():
     ``\\left.`` ... ``\\right|`` pair is still an evaluation bar."""
     assert lex(r"2(Wx-y")
     assert lex(r"\left.\frac{a}{b}\right|_{x=1}")
+
+
+def test_readings_are_in_the_evidence():
+    """Each reading's own verdict is the evidence, whether they agree or not."""
+    v = derive.check(GRAD_W, r"2(Wx-y)^2x^T")
+    readings = v.evidence["readings"]
+    assert [r["status"] for r in readings] == ["not_equivalent", "not_equivalent"]
+    assert "entrywise" in readings[0]["reading"] and "norm" in readings[1]["reading"]
+    assert readings[1]["reason"] == "shape.mismatch" and v.position == 8
+    assert "any reading" in v.message
+    v = derive.check(GRAD_X, r"\nabla_x (Wx-y)^2")
+    assert sorted(r["status"] for r in v.evidence["readings"]) == ["equivalent",
+                                                                   "not_equivalent"]
+    assert derive.REASONS["readings.all_wrong"] is derive.Status.NOT_EQUIVALENT
+    assert derive.REASONS["readings.all_right"] is derive.Status.EQUIVALENT

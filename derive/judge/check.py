@@ -25,7 +25,8 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..bank.loader import Bank, Form, Question, load_bank
 from ..errors import AnswerError, BankError, DeriveError
-from ..notation.answer import ASKED_IN_VALUE, Chain, ParsedAnswer, one_part, single_value
+from ..notation.answer import (ASKED_IN_VALUE, Chain, ParsedAnswer, Readings, one_part,
+                               single_value)
 from ..notation.answer import values as chain_values
 from ..notation.extract import extract_answer, option_letter, working_definitions
 from ..notation.shapes import is_matrix
@@ -164,6 +165,37 @@ def _check_question(q: Question, answer: str | bytes, text: str, opts: Options) 
         # the status follows the reason code: unreadable text is invalid, a dimensionally
         # inconsistent answer wrong (shape.inconsistent), an ambiguous notation undecided
         return _from_answer_error(q, text, parsed)
+    if isinstance(parsed, Readings):
+        return _check_readings(q, parsed, text, opts)
+    return _check_parsed(q, parsed, text, opts)
+
+
+def _check_readings(q: Question, parsed: Readings, text: str, opts: Options) -> Verdict:
+    """An answer whose notation has several readings (``(Wx-y)^2`` of a vector: entrywise,
+    or of its norm?): judged under each; where every reading is decided and all agree
+    (all right, or all wrong) that is the verdict (``readings.all_right``,
+    ``readings.all_wrong``), with each reading's verdict in ``evidence.readings``;
+    otherwise the notation stays ambiguous (``parse.ambiguous``)."""
+    verdicts = [(words, _from_answer_error(q, text, p) if isinstance(p, AnswerError)
+                 else _check_parsed(q, p, text, opts)) for words, p in parsed.readings]
+    evidence = {"readings": [{"reading": words, "status": v.status.value, "reason": v.reason,
+                              "message": v.message} for words, v in verdicts]}
+    statuses = {v.status for _, v in verdicts}
+    ambiguous = _from_answer_error(q, text, parsed.error)
+    if len(statuses) != 1 or not statuses <= {Status.EQUIVALENT, Status.NOT_EQUIVALENT}:
+        return dataclasses.replace(ambiguous, evidence=evidence)
+    status = statuses.pop()
+    said = "; ".join(f"read {words}: {v.message}" for words, v in verdicts)
+    if status is Status.EQUIVALENT:
+        return Verdict(q.id, status, "readings.all_right", f"correct under every reading of "
+                       f"ambiguous notation ({ambiguous.message}); {said}", answer=text,
+                       position=ambiguous.position, evidence=evidence)
+    return Verdict(q.id, status, "readings.all_wrong", f"not equivalent under any reading of "
+                   f"ambiguous notation ({ambiguous.message}); {said}", answer=text,
+                   position=ambiguous.position, evidence=evidence)
+
+
+def _check_parsed(q: Question, parsed: ParsedAnswer, text: str, opts: Options) -> Verdict:
     longest = max((len(c.items) for c in parsed.parts), default=0)
     if longest > MAX_CHAIN_LINKS:
         return _undecided(q, text, "limit.size", f"the answer is a chain of {longest} "

@@ -19,6 +19,7 @@ import sympy as sp
 
 from ..bank.loader import load_dirs
 from ..errors import AnswerError
+from ..notation.answer import CHOSEN, Readings
 from ..notation.parser import parse_answer
 from ..notation.derived import expand_derived
 from .symbolic import Proof, prove_equal
@@ -75,9 +76,43 @@ def parse(bank_dirs: tuple[str, ...], qid: str, latex: str) -> Any:
     try:
         return parse_answer(latex, q.context)
     except AnswerError as exc:
+        if getattr(exc, "readings", None) is not None:
+            return Readings(exc, _readings(latex, q.context, {}, exc))
         return exc
     except RecursionError:
         return AnswerError("parse.too_deep", "the answer is nested too deeply to read", 0)
+
+
+#: at most this many readings of one answer are read (two ambiguous notations of two
+#: readings each are four)
+MAX_READINGS = 8
+
+
+def _readings(latex: str, ctx: Any, chosen: dict[str, str],
+              exc: AnswerError) -> list[tuple[str, Any]]:
+    """The answer read under each reading of its ambiguous notation (and of the next one
+    a reading meets): ``(the readings in words, ParsedAnswer or AnswerError)``."""
+    key, options = exc.readings   # type: ignore[attr-defined]
+    out: list[tuple[str, Any]] = []
+    for name, words in options:
+        choice = {**chosen, key: name}
+        token = CHOSEN.set(choice)
+        try:
+            out.append((f"{key} {words}", parse_answer(latex, ctx)))
+        except AnswerError as again:
+            more = getattr(again, "readings", None)
+            if more is None or more[0] in choice \
+                    or len(out) + len(options) * len(more[1]) > MAX_READINGS:
+                out.append((f"{key} {words}", again))
+            else:
+                out.extend((f"{key} {words}; {w}", r)
+                           for w, r in _readings(latex, ctx, choice, again))
+        except RecursionError:
+            out.append((f"{key} {words}", AnswerError("parse.too_deep", "the answer is "
+                                                      "nested too deeply to read", 0)))
+        finally:
+            CHOSEN.reset(token)
+    return out
 
 
 def prove(bank_dirs: tuple[str, ...], qid: str, pairs: list[tuple[Any, Any]]) -> list[Proof]:

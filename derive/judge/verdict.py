@@ -27,6 +27,7 @@ REASONS: dict[str, Status] = {
     "symbolic.proven": Status.EQUIVALENT,
     "numeric.agree": Status.EQUIVALENT,
     "exact.match": Status.EQUIVALENT,
+    "readings.all_right": Status.EQUIVALENT,
     # not equivalent
     "misconception.match": Status.NOT_EQUIVALENT,
     "numeric.mismatch": Status.NOT_EQUIVALENT,
@@ -41,6 +42,7 @@ REASONS: dict[str, Status] = {
     "symbol.asked_in_value": Status.NOT_EQUIVALENT,
     "label.mismatch": Status.NOT_EQUIVALENT,
     "chain.false_link": Status.NOT_EQUIVALENT,
+    "readings.all_wrong": Status.NOT_EQUIVALENT,
     # undecided
     "limit.timeout": Status.UNDECIDED,
     "limit.memory": Status.UNDECIDED,

@@ -7,6 +7,7 @@ asked value off a chain the way a grader does (``label = v1 = v2``).
 """
 from __future__ import annotations
 
+import contextvars
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,3 +83,33 @@ def one_part(parsed: ParsedAnswer, what: str = "value") -> Chain:
 def single_value(parsed: ParsedAnswer) -> Any:
     """The last value of the only part (``a = b = c`` gives ``c``)."""
     return values(one_part(parsed))[1][-1]
+
+
+# --- notation with several readings ----------------------------------------------------
+
+#: the reading chosen at each ambiguous notation while an answer is read again under one
+#: reading (``reading`` key -> the chosen option); empty on a first reading
+CHOSEN: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("derive_readings",
+                                                                         default={})
+
+
+def choose(key: str, options: tuple[tuple[str, str], ...], error: AnswerError) -> str:
+    """The option chosen for the ambiguous notation ``key`` (``options``: (name, what it
+    means in words)), or, on a first reading, ``error`` (``parse.ambiguous``) raised with
+    the readings attached, so that the caller can read the answer under each of them
+    (:class:`Readings`)."""
+    chosen = CHOSEN.get().get(key)
+    if chosen is not None:
+        return chosen
+    error.readings = (key, options)   # type: ignore[attr-defined]
+    raise error
+
+
+@dataclass
+class Readings:
+    """An answer whose notation has several readings: the ``parse.ambiguous`` error of the
+    first reading, and the answer read under each reading (``(what it means in words,
+    ParsedAnswer or AnswerError)``)."""
+
+    error: AnswerError
+    readings: list[tuple[str, Any]]

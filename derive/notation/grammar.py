@@ -29,13 +29,18 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..errors import AnswerError
 from . import shapes
-from .answer import Chain
+from .answer import Chain, choose
 from .lexer import ACCENTS, Token, lex, lex_form
 from .operators import DOTS, DOTS_COMMANDS, Operators
 from .shapes import ShapeFault, is_matrix, scalarise, shape_text
 from .symbols import Context, SymbolSpec, is_asked, substitute_aliases
 from .tables import (FOREIGN, GREEK, ITALIC_FUNCTIONS, MATRIX_FUNCTIONS, MAX,
                      MAX_EXPONENT_DIGITS, MULTI_FUNCS, RELATIONS, SCALAR_FUNCS)
+
+
+#: the readings of a power of a vector, ``x^2``: (name, what it means in words)
+VECTOR_POWER_READINGS = (("entrywise", "entrywise, x \\odot x"),
+                         ("norm", "of the norm, x^T x"))
 
 
 class Parser(Operators):
@@ -386,9 +391,17 @@ class Parser(Operators):
         self.no_list(toks[0], exponent)
         if is_matrix(base):
             if base.shape[1] == 1 and base.shape[0] != 1:
-                raise self.error("the power of a vector is ambiguous (entrywise, or x^T x?): "
-                                 "write x \\odot x, x^T x or \\|x\\|^2", toks[0],
-                                 "parse.ambiguous")
+                # the power of a vector: entrywise (x \odot x), or of its norm (x^T x)?
+                ambiguous = self.error("the power of a vector is ambiguous (entrywise, or "
+                                       "x^T x?): write x \\odot x, x^T x or \\|x\\|^2",
+                                       toks[0], "parse.ambiguous")
+                if is_matrix(exponent):
+                    raise ambiguous
+                reading = choose("vector power", VECTOR_POWER_READINGS, ambiguous)
+                if reading == "entrywise":
+                    return sp.HadamardPower(base, exponent)
+                return self.pow(self.mul(base, base, toks[0], dot=True), exponent / 2,
+                                toks[0])
             if is_matrix(exponent) or not exponent.is_integer:
                 raise self.error("a matrix power takes an integer exponent", toks[0],
                                  "shape.invalid")
