@@ -14,6 +14,8 @@ GRAD_X = "neu-cs7150-f22/4.x"                   # 2 W^T (W x - y)
 ATTN_PARAMS = "stanford-cs230-sp21/6.1"         # oC (9 iC + 9)
 SMOOTH = "uw-cse493g1-sp23/3.6.2.1"             # log(1 + sum_{j != y_i} e^{s_j - s_{y_i}})
 DISTANCE = "uw-cse493g1-sp23/3.2"               # D_E = sqrt(2 - 2 D_C)
+TENSORS = "neu-cs7150-f22/5.b"                  # 3 parameter tensors
+SHAPE_III = "stanford-cs230-sp21/3.iii.shape"   # (64, 64, 32)
 
 VERDICTS = [
     # 1. the gradient operator alone as a label names the asked gradient in that variable
@@ -65,6 +67,19 @@ VERDICTS = [
     (GRAD_X, r"W_{\text{grad}} = 2W^\top(Wx - y)", "not_equivalent", "label.mismatch"),
     (DISTANCE, r"D_{\text{Euclid}} = \sqrt{2-2D_C}", "not_equivalent", "symbol.foreign"),
     (DISTANCE, r"d_{\text{Euclid}} = \sqrt{2+2D_C}", "not_equivalent", None),
+    # 3. a count, its unit, a colon and the list of what it counts; a shape, then its axes'
+    # names as an aside across \text groups
+    (TENSORS, r"3 \text{ tensors: } W_1, b_1, W_2", "equivalent", None),
+    (TENSORS, r"3\text{ tensors}: W_1, b_1, W_2", "equivalent", None),
+    (TENSORS, r"3 \text{ parameter tensors: } W_1,\ b_1,\ W_2", "equivalent", None),
+    (SHAPE_III, r"64 \times 64 \times 32 \text{ (H} \times \text{W} \times \text{C)}",
+     "equivalent", None),
+    # ... a wrong count or shape in the same spelling; a list that does not match the count
+    (TENSORS, r"4 \text{ tensors: } W_1, b_1, W_2, b_2", "not_equivalent", None),
+    (TENSORS, r"2 \text{ parameter tensors: } W_1,\ b_1", "not_equivalent", None),
+    (TENSORS, r"3 \text{ tensors: } W_1, b_1, W_2, b_2", "not_equivalent", None),
+    (SHAPE_III, r"64 \times 64 \times 16 \text{ (H} \times \text{W} \times \text{C)}",
+     "not_equivalent", None),
 ]
 
 

@@ -73,6 +73,7 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool =
                   ) -> ParsedAnswer:
     tokens = _conclusion(lex(text))
     tokens = _entry_superscripts(_text_brackets(_strip_end_punctuation(tokens)), ctx)
+    tokens = _counted_after_colon(tokens, ctx)
     main, defs = _split_where(_drop_justification(tokens))
     pieces = [_named_part(_prose_heading(_prose_part_label(
         _operator_label(_drop_lead_prose(p), ctx), ctx), ctx), ctx)
@@ -613,7 +614,8 @@ def _text_brackets(piece: list[Token]) -> list[Token]:
     """``3 \\text{ tensors (W}_1, b_1, W_2\\text{)}``: a bracket opened inside one \\text
     and closed inside a later one, with mathematics between, is one bracket around that
     mathematics, as it is typeset; the text before it stays a word, a single letter after
-    the ``(`` is a letter (``(W}_1``: W with its subscript)."""
+    the ``(`` or before the ``)`` is a letter (``(W}_1``: W with its subscript;
+    ``\\text{ (H} \\times \\text{W} \\times \\text{C)}``: the axes' names)."""
     depths = _depths(piece)
     for k, t in enumerate(piece):
         if t.kind != "word" or depths[k] != 0 or t.text.count("(") != 1 \
@@ -626,8 +628,9 @@ def _text_brackets(piece: list[Token]) -> list[Token]:
             return piece
         before, after = t.text.split("(", 1)
         close_before, close_after = piece[end].text.split(")", 1)
-        if close_before.strip():
-            return piece
+        last = close_before.strip()
+        if last and not (len(last) == 1 and last.isalpha()):
+            return piece   # a single letter before the ")" is a letter: \text{C)}
         at = t.pos + len(before)
         out = piece[:k]
         if before.strip():
@@ -639,6 +642,8 @@ def _text_brackets(piece: list[Token]) -> list[Token]:
         elif word:
             return piece
         out += piece[k + 1:end]
+        if last:
+            out.append(Token("char", last, piece[end].pos))
         out.append(Token("char", ")", piece[end].pos))
         if close_after.strip():
             out.append(Token("word", close_after, piece[end].pos + 1))
@@ -676,6 +681,38 @@ def _drop_remark(piece: list[Token], ctx: Context) -> list[Token]:
         if not any(t.kind == "ref" for t in substitute_aliases(word, ctx.patterns)):
             return piece[:k]
     return piece
+
+
+def _counted_after_colon(tokens: list[Token], ctx: Context) -> list[Token]:
+    """``3 \\text{ tensors: } W_1, b_1, W_2``: a count, its unit, a colon, then the list of
+    what it counts (names the question does not give) is the count, as with the list in
+    brackets (``3 \\text{ tensors } (W_1, b_1, W_2)``) where it lists as many names as it
+    says; a list of another length, with a declared name in it, or anything else after the
+    colon, is left as written."""
+    if len(tokens) < 6 or tokens[0].kind != "num":
+        return tokens
+    original, k, unit = tokens, 1, tokens[1]
+    if unit.kind == "word" and unit.text.rstrip().endswith(":"):
+        # \text{ parameter tensors: }: the colon inside the word
+        unit = Token("word", unit.text.rstrip()[:-1], unit.pos)
+        tokens = [tokens[0], unit, Token("char", ":", unit.pos), *tokens[2:]]
+    if unit.kind == "word":
+        k += 1
+    elif unit.group is not None:
+        while k < len(tokens) and tokens[k].group == unit.group:
+            k += 1
+    if k == 1 or k >= len(tokens) or tokens[k].kind != "char" or tokens[k].text != ":":
+        return original
+    rest = [t for t in tokens[k + 1:] if not (t.kind == "word" and not t.text.strip())]
+    if not _names_list(rest) or any(
+            u.kind == "ref" for u in substitute_aliases(rest, ctx.patterns)):
+        return original
+    depths = _depths(rest)
+    names = 1 + sum(1 for j, t in enumerate(rest)
+                    if t.kind == "char" and t.text == "," and depths[j] == 0)
+    if tokens[0].text != str(names):
+        return original   # 3 tensors: W_1, b_1, W_2, b_2 says two things
+    return tokens[:k]
 
 
 #: what joins an operand to the next: a bracket after one is an operand, not an annotation
