@@ -16,6 +16,8 @@ SMOOTH = "uw-cse493g1-sp23/3.6.2.1"             # log(1 + sum_{j != y_i} e^{s_j 
 DISTANCE = "uw-cse493g1-sp23/3.2"               # D_E = sqrt(2 - 2 D_C)
 TENSORS = "neu-cs7150-f22/5.b"                  # 3 parameter tensors
 SHAPE_III = "stanford-cs230-sp21/3.iii.shape"   # (64, 64, 32)
+LINEAR_BACK = "tum-in2346-ss22/2.3"             # dout W^T
+JACOBIAN = "ucb-cs182-sp22/1"                   # n (S I - x 1^T) / S^2, S = 1^T x
 
 VERDICTS = [
     # 1. the gradient operator alone as a label names the asked gradient in that variable
@@ -80,6 +82,19 @@ VERDICTS = [
     (TENSORS, r"3 \text{ tensors: } W_1, b_1, W_2, b_2", "not_equivalent", None),
     (SHAPE_III, r"64 \times 64 \times 16 \text{ (H} \times \text{W} \times \text{C)}",
      "not_equivalent", None),
+    # 6. a where-definition followed by where its value lives
+    (LINEAR_BACK, r"\nabla_X L = \delta_{\text{out}} W^\top, \ \text{where } \delta_{\text{out}} "
+                  r"= \frac{\partial L}{\partial Y} \in \mathbb{R}^{N\times M}", "equivalent", None),
+    (LINEAR_BACK, r"\nabla_X L = \delta W^\top \text{ where } \delta = \frac{\partial L}"
+                  r"{\partial Y} \in \mathbb{R}^{N \times M}", "equivalent", None),
+    (JACOBIAN, r"J = \frac{n}{S^2}\left(S\,\mathbf{I}_n - \mathbf{x}\mathbf{1}_n^\top\right) "
+               r"\text{ where } S = \sum_i x_i \in \mathbb{R}", "equivalent", None),
+    # ... wrong values in the same spelling
+    (LINEAR_BACK, r"\nabla_X L = \delta_{\text{out}} W, \ \text{where } \delta_{\text{out}} "
+                  r"= \frac{\partial L}{\partial Y} \in \mathbb{R}^{N\times M}", "not_equivalent",
+     None),
+    (JACOBIAN, r"J = \frac{n}{S^2}\left(S\,\mathbf{I}_n - \mathbf{1}_n\mathbf{x}^\top\right) "
+               r"\text{ where } S = \sum_i x_i \in \mathbb{R}", "not_equivalent", None),
 ]
 
 

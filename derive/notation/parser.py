@@ -89,7 +89,8 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool =
     for diagonal in diagonals:
         extra.append(diagonal.definition(ctx, extra, foreign_at))
     for piece in _used_first([*defs_pieces, *trailing]):
-        piece = [t for t in piece if not (t.kind == "word" and t.text.strip() == "")]
+        piece = _drop_space(
+            [t for t in piece if not (t.kind == "word" and t.text.strip() == "")])
         if piece:
             extra.extend(_definition(piece, ctx, extra, foreign_at))
     parts = []
@@ -604,6 +605,17 @@ def _clean_part(piece: list[Token], ctx: Context) -> list[Token]:
     piece = _drop_shape_annotation(piece, ctx)
     if piece and piece[-1].kind == "char" and piece[-1].text == ".":
         piece = piece[:-1]
+    return piece
+
+
+def _drop_space(piece: list[Token]) -> list[Token]:
+    """``\\delta = \\frac{\\partial L}{\\partial Y} \\in \\mathbb{R}^{N \\times M}``: where a
+    defined value lives is no part of the definition."""
+    depths = _depths(piece)
+    for k, t in enumerate(piece):
+        if k > 0 and depths[k] == 0 and t.kind == "cmd" and t.text == r"\in" \
+                and k + 1 < len(piece) and piece[k + 1].text.startswith(r"\mathbb"):
+            return piece[:k]
     return piece
 
 
