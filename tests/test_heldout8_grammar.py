@@ -20,6 +20,9 @@ ATTENTION = "stanford-cs230-sp21/6.1"           # 9 oC (iC + 1)
 GRAD_W = "neu-cs7150-f22/4.W"                   # 2 (W x - y) x^T
 GRAD_X = "neu-cs7150-f22/4.x"                   # 2 W^T (W x - y)
 RELU_GRAD = "ucb-cs182-sp22/2"                  # A^T diag(1[Ax > 0]) w
+LOGIT = "uw-cse493g1-sp23/2.5"                  # softmax(s)_k - b 1[k = y]
+ENTRY_AT_Y = (r"\frac{\partial L}{\partial s_y} = \frac{e^{s_y}}{\sum_j e^{s_j}} - b,\qquad "
+              r"\frac{\partial L}{\partial s_k} = ")
 
 VERDICTS = [
     # 1. [x]_- is the negative part, max(-x, 0), as [x]_+ is the positive part
@@ -97,6 +100,22 @@ VERDICTS = [
     (GRAD_X, r"\nabla_x \|(Wx-y)^2\|_1 / 2", "not_equivalent", "readings.all_wrong"),
     (GRAD_X, r"\nabla_x (Wx-y)^2", "undecided", "parse.ambiguous"),
     (GRAD_X, r"\frac{\partial}{\partial x}(Wx-y)^2", "undecided", "parse.ambiguous"),
+    # 8. the asked entry given at a named index, and for the other indices with a condition
+    # after the value: compared entry by entry (the only question whose asked quantity is
+    # an entry at a declared index is uw 2.5)
+    (LOGIT, ENTRY_AT_Y + r"\frac{e^{s_k}}{\sum_j e^{s_j}}\ (k\neq y)", "equivalent", None),
+    (LOGIT, ENTRY_AT_Y + r"\frac{e^{s_k}}{\sum_j e^{s_j}} \text{ for } k \ne y", "equivalent",
+     None),
+    (LOGIT, ENTRY_AT_Y + r"\frac{e^{s_k}}{\sum_j e^{s_j}} \text{ otherwise}", "equivalent", None),
+    (LOGIT, r"\frac{\partial L}{\partial s_k} = \operatorname{softmax}(s)_k\ (k\neq y), \quad "
+            r"\frac{\partial L}{\partial s_y} = \operatorname{softmax}(s)_y - b", "equivalent",
+     None),
+    (LOGIT, ENTRY_AT_Y + r"0\ (k\neq y)", "not_equivalent", None),
+    (LOGIT, ENTRY_AT_Y + r"\frac{e^{s_k}}{\sum_j e^{s_j}} - b\ (k\neq y)", "not_equivalent",
+     None),
+    (LOGIT, r"\frac{\partial L}{\partial s_y} = \operatorname{softmax}(s)_y + b, "
+            r"\frac{\partial L}{\partial s_k} = \operatorname{softmax}(s)_k\ (k\neq y)",
+     "not_equivalent", None),
 ]
 
 

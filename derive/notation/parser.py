@@ -80,6 +80,7 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool =
         for p in _split_top(main, SEPARATORS)]
     heading, pieces = _heading([p for p in pieces if p], ctx)
     pieces, diagonals = _diagonals([p for p in pieces if p], ctx)
+    pieces = _entry_cases(pieces, ctx)
     defs_pieces, more = _diagonals(_split_top(defs, SEPARATORS), ctx, used=pieces)
     diagonals += more
     pieces, trailing = _trailing_definitions(pieces, ctx)
@@ -1144,6 +1145,99 @@ def _entry_name(piece: list[Token]) -> tuple[list[Token], list[str], list[Token]
             or not all(x.isalpha() and len(x) == 1 for x in letters):
         return None
     return name[:k - 1], letters, piece[len(name) + 1:]
+
+
+def _entry_cases(pieces: list[list[Token]], ctx: Context) -> list[list[Token]]:
+    """The asked entry given at a named index and, for the other indices, with a condition
+    after its value: ``\\frac{\\partial L}{\\partial s_y} = A,\\ \\frac{\\partial L}{\\partial
+    s_k} = B \\ (k \\ne y)`` (or ``B \\text{ for } k \\ne y``, ``B \\text{ otherwise}``) is the
+    asked entry in cases, ``A`` where ``k = y`` and ``B`` where the condition holds, and is
+    compared entry by entry like any entrywise answer."""
+    whole = _asked_entry(ctx)
+    if whole is None or len(pieces) < 2:
+        return pieces
+    slots = []   # the asked forms, each with where its index letter is
+    for form in ctx.asked[whole.part]:
+        toks = lex_form(form)
+        for k in range(len(toks) - 1):
+            spec = ctx.spec_of(toks[k + 1].text) if toks[k].text == "_" else None
+            if spec is not None and spec.kind == "index" and spec.of:
+                slots.append((tuple(t.key for t in toks), k + 1))
+    for a, named in enumerate(pieces):
+        at = _named_entry(named, slots, ctx)
+        if at is None:
+            continue
+        label_end, slot, index_tok = at
+        for b, other in enumerate(pieces):
+            cut = _top_equals(other)
+            if b == a or cut is None:
+                continue
+            keys = tuple(t.key for t in other[:cut])
+            if not any(keys == form for form, s in slots if s == slot):
+                continue
+            split = _value_condition(other[cut + 1:])
+            if split is None:
+                continue
+            value, cond = split
+            pos = other[cut].pos
+            letter = other[slot]
+
+            def tok(kind: str, text: str) -> Token:
+                return Token(kind, text, pos)
+            env = [tok("char", "{")] + [tok("char", c) for c in "cases"] + [tok("char", "}")]
+            merged = (other[:cut + 1] + [tok("cmd", r"\begin")] + env
+                      + named[label_end + 1:] + [tok("char", "&"), letter, tok("char", "="),
+                                                 index_tok, tok("cmd", "\\\\")]
+                      + value + [tok("char", "&")] + cond + [tok("cmd", r"\end")] + env)
+            first, second = sorted((a, b))
+            return pieces[:first] + [merged] + [p for k, p in enumerate(pieces)
+                                                if k > first and k != second]
+    return pieces
+
+
+def _top_equals(piece: list[Token]) -> int | None:
+    depths = _depths(piece)
+    return next((k for k, t in enumerate(piece) if t.kind == "char" and t.text == "="
+                 and depths[k] == 0), None)
+
+
+def _named_entry(piece: list[Token], slots: list[tuple[tuple, int]], ctx: Context
+                 ) -> tuple[int, int, Token] | None:
+    """``\\frac{\\partial L}{\\partial s_y} = A``: an asked form whose index letter is another
+    declared index or a number; (where the label ends, the index's slot, that index)."""
+    cut = _top_equals(piece)
+    if cut is None:
+        return None
+    keys = tuple(t.key for t in piece[:cut])
+    for form, slot in slots:
+        if len(form) != len(keys) or keys[:slot] + keys[slot + 1:] != form[:slot] + form[slot + 1:]:
+            continue
+        t = piece[slot]
+        spec = ctx.spec_of(t.text) if t.kind == "char" else None
+        if t.key != form[slot] and (t.kind == "num" or spec is not None and spec.kind == "index"):
+            return cut, slot, t
+    return None
+
+
+def _value_condition(value: list[Token]) -> tuple[list[Token], list[Token]] | None:
+    """``B \\ (k \\ne y)``, ``B \\text{ for } k \\ne y``, ``B \\text{ otherwise}``: the value
+    and its condition (tokens), or None."""
+    if len(value) >= 4 and value[-1].text == ")" and value[-1].kind == "char":
+        depths = _depths(value)
+        start = next((k for k in range(len(value) - 1, 0, -1) if value[k].text == "("
+                      and value[k].kind == "char" and depths[k] == 0), None)
+        if start is not None and any(t.text in (r"\ne", "<", ">", r"\le", r"\ge")
+                                     for t in value[start:]):
+            return value[:start], value[start + 1:-1]
+    words = [k for k, t in enumerate(value) if t.kind == "word" and k > 0]
+    if words:
+        k = words[-1]
+        word = value[k].text.strip()
+        if word in ("otherwise", "else") and k == len(value) - 1:
+            return value[:k], [value[k]]
+        if word in ("for", "if", "when") and k < len(value) - 1:
+            return value[:k], value[k + 1:]
+    return None
 
 
 OFF_DIAGONAL_WORDS = ("otherwise", "else", "elsewhere")
