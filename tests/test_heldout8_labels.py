@@ -18,6 +18,9 @@ TENSORS = "neu-cs7150-f22/5.b"                  # 3 parameter tensors
 SHAPE_III = "stanford-cs230-sp21/3.iii.shape"   # (64, 64, 32)
 LINEAR_BACK = "tum-in2346-ss22/2.3"             # dout W^T
 JACOBIAN = "ucb-cs182-sp22/1"                   # n (S I - x 1^T) / S^2, S = 1^T x
+COSINE = "ucb-cs182-sp22/7"                     # alpha_i = alpha_0 (1 + cos(i pi / N)) / 2
+PROX = "stanford-cs230-sp21/4.ii"               # sign(w*) max(|w*| - alpha/H, 0)
+HINGE = "uw-cse493g1-sp23/3.6.1.1"              # cases: 2a max(s_j - s_y + Delta, 0) | b
 
 VERDICTS = [
     # 1. the gradient operator alone as a label names the asked gradient in that variable
@@ -95,6 +98,28 @@ VERDICTS = [
      None),
     (JACOBIAN, r"J = \frac{n}{S^2}\left(S\,\mathbf{I}_n - \mathbf{1}_n\mathbf{x}^\top\right) "
                r"\text{ where } S = \sum_i x_i \in \mathbb{R}", "not_equivalent", None),
+    # 7. a trailing "for" stating an index's range is a qualifier, not a case
+    (COSINE, r"\alpha_i = \frac{1}{2}\alpha_{\text{initial}}\left(1+\cos\left(\frac{i}{N}\pi"
+             r"\right)\right) \text{ for } i = 0,\dots,N", "equivalent", None),
+    (COSINE, r"\alpha_i = \frac{1}{2}\alpha_{\text{initial}}\left(1+\cos\left(\frac{i}{N}\pi"
+             r"\right)\right) \text{ for } i \in \{0, \ldots, N\}", "equivalent", None),
+    (COSINE, r"\alpha_i = \frac{1}{2}\alpha_{\text{initial}}\left(1+\cos\left(\frac{i}{N}\pi"
+             r"\right)\right) \text{ for } 0 \le i \le N", "equivalent", None),
+    (PROX, r"w_i = \operatorname{sign}(w_i^*)\max\left(|w_i^*| - \frac{\alpha}{H_{i,i}}, 0"
+           r"\right) \text{ for } i = 1, \dots, n", "equivalent", None),
+    (PROX, r"w_i = \operatorname{sign}(w_i^*)\max\left(|w_i^*| - \frac{\alpha}{H_{i,i}}, 0"
+           r"\right) \text{ for all } i \in [n]", "equivalent", None),
+    # ... wrong values in the same spelling; inline cases are still cases
+    (COSINE, r"\alpha_i = \frac{1}{2}\alpha_{\text{initial}}\left(1-\cos\left(\frac{i}{N}\pi"
+             r"\right)\right) \text{ for } i = 0,\dots,N", "not_equivalent", None),
+    (COSINE, r"\alpha_i = \alpha_{\text{initial}}\left(1+\cos\left(\frac{i}{N}\pi"
+             r"\right)\right) \text{ for } 0 \le i \le N", "not_equivalent", None),
+    (PROX, r"w_i = \operatorname{sign}(w_i^*)\max\left(|w_i^*| + \frac{\alpha}{H_{i,i}}, 0"
+           r"\right) \text{ for all } i \in [n]", "not_equivalent", None),
+    (HINGE, r"2a\left[s_j - s_{y_i} + \Delta\right]_+ \text{ for } s_j \le s_{y_i}, \quad b "
+            r"\text{ otherwise}", "equivalent", None),
+    (HINGE, r"2a\left[s_j - s_{y_i} + \Delta\right]_+ \text{ for } s_j \ge s_{y_i}, \quad b "
+            r"\text{ otherwise}", "not_equivalent", None),
 ]
 
 

@@ -74,7 +74,7 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool =
     tokens = _conclusion(lex(text))
     tokens = _entry_superscripts(_text_brackets(_strip_end_punctuation(tokens)), ctx)
     tokens = _counted_after_colon(tokens, ctx)
-    main, defs = _split_where(_drop_justification(tokens))
+    main, defs = _split_where(_drop_justification(_drop_index_range(tokens)))
     pieces = [_named_part(_prose_heading(_prose_part_label(
         _operator_label(_drop_lead_prose(p), ctx), ctx), ctx), ctx)
         for p in _split_top(main, SEPARATORS)]
@@ -307,6 +307,43 @@ def _drop_justification(tokens: list[Token]) -> list[Token]:
             tokens[j].kind == "char" and tokens[j].text == ";"
             or tokens[j].kind == "word" and tokens[j].text == "and")), len(tokens))
         return tokens[:k] + _drop_justification(tokens[end:])
+    return tokens
+
+
+#: what a trailing "for" may say of an index: for i, for all i, for every i, for each i
+RANGE_LEADS = ("for", "for all", "for every", "for each")
+_BELOW = (r"\le", "<")
+
+
+def _drop_index_range(tokens: list[Token]) -> list[Token]:
+    """``\\alpha_i = \\ldots \\text{ for } i = 0, \\dots, N``: a trailing "for" that states
+    the range of an index (``i = a, \\dots, b``, ``i \\in \\{a, \\dots, b\\}``, ``i \\in [N]``,
+    ``1 \\le i \\le N``) is a qualifier of the value, not a case: it is dropped. A condition
+    of another form (``v \\text{ for } s_j \\le s_y, \\ w \\text{ otherwise}``) is left to the
+    inline cases."""
+    depths = _depths(tokens)
+    k = max((j for j, t in enumerate(tokens) if t.kind == "word" and depths[j] == 0), default=0)
+    if k == 0 or " ".join(tokens[k].text.lower().split()) not in RANGE_LEADS:
+        return tokens
+    rest = tokens[k + 1:]
+    if rest and rest[-1].kind == "char" and rest[-1].text == ".":
+        rest = rest[:-1]
+    if len(rest) < 3 or any(t.kind == "word" for t in rest):
+        return tokens
+
+    def letter(t: Token) -> bool:
+        return t.kind == "char" and len(t.text) == 1 and t.text.isalpha() and t.group is None
+
+    texts = [t.text for t in rest]
+    dots = any(t.kind == "cmd" and t.text in (r"\cdots", r"\ldots", r"\dots") for t in rest)
+    if letter(rest[0]) and texts[1] == "=" and dots and "," in texts \
+            and texts.count("=") == 1:
+        return tokens[:k]   # i = 0, \dots, N
+    if letter(rest[0]) and texts[1] == r"\in" and len(rest) > 3 and texts[2] in "([" \
+            and texts[-1] in ")]" and not any(u in texts[2:] for u in ("=", r"\in")):
+        return tokens[:k]   # i \in \{0, \dots, N\}, i \in [N]
+    if len(rest) == 5 and letter(rest[2]) and texts[1] in _BELOW and texts[3] in _BELOW:
+        return tokens[:k]   # 1 \le i \le N
     return tokens
 
 
