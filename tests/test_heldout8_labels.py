@@ -21,6 +21,7 @@ JACOBIAN = "ucb-cs182-sp22/1"                   # n (S I - x 1^T) / S^2, S = 1^T
 COSINE = "ucb-cs182-sp22/7"                     # alpha_i = alpha_0 (1 + cos(i pi / N)) / 2
 PROX = "stanford-cs230-sp21/4.ii"               # sign(w*) max(|w*| - alpha/H, 0)
 HINGE = "uw-cse493g1-sp23/3.6.1.1"              # cases: 2a max(s_j - s_y + Delta, 0) | b
+DECAY = "neu-cs7150-f22/3.b"                    # w_i^{(1)} = 0.98 w_i
 
 VERDICTS = [
     # 1. the gradient operator alone as a label names the asked gradient in that variable
@@ -120,6 +121,18 @@ VERDICTS = [
             r"\text{ otherwise}", "equivalent", None),
     (HINGE, r"2a\left[s_j - s_{y_i} + \Delta\right]_+ \text{ for } s_j \ge s_{y_i}, \quad b "
             r"\text{ otherwise}", "not_equivalent", None),
+    # 5. update superscripts on the asked variable: a bracketed \text word, and an iterate
+    # counter of the student's own, (t+1) for the new value and (t) for the old one
+    (DECAY, r"w_i^{\text{(updated)}} = \tfrac{49}{50}w_i", "equivalent", None),
+    (DECAY, r"w_i^{(t+1)} = \tfrac{49}{50}\,w_i^{(t)}", "equivalent", None),
+    (DECAY, r"w_i^{(k+1)} = w_i^{(k)} - 0.02\, w_i^{(k)}", "equivalent", None),
+    # ... wrong values in the same spelling, the old value as the label, a mixed counter
+    (DECAY, r"w_i^{\text{(updated)}} = \tfrac{51}{50}w_i", "not_equivalent", None),
+    (DECAY, r"w_i^{(t+1)} = \tfrac{51}{50}\,w_i^{(t)}", "not_equivalent", None),
+    (DECAY, r"w_i^{(t+1)} = \tfrac{49}{50}\,w_i^{(t+1)}", "not_equivalent", None),
+    (DECAY, r"w_i^{(t+1)} = \tfrac{49}{50}\,w_i^{(s)}", "not_equivalent", "symbol.foreign"),
+    (DECAY, r"w_i^{\text{(old)}} = \tfrac{49}{50}w_i", "not_equivalent", None),
+    (DECAY, r"w_i^{(t)} = \tfrac{49}{50}\,w_i^{(t)}", "not_equivalent", None),
 ]
 
 

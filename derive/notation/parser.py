@@ -73,7 +73,7 @@ def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool =
                   ) -> ParsedAnswer:
     tokens = _conclusion(lex(text))
     tokens = _entry_superscripts(_text_brackets(_strip_end_punctuation(tokens)), ctx)
-    tokens = _counted_after_colon(tokens, ctx)
+    tokens = _iterate_scripts(_script_word_brackets(_counted_after_colon(tokens, ctx)), ctx)
     main, defs = _split_where(_drop_justification(_drop_index_range(tokens)))
     pieces = [_named_part(_prose_heading(_prose_part_label(
         _operator_label(_drop_lead_prose(p), ctx), ctx), ctx), ctx)
@@ -731,6 +731,69 @@ def _drop_remark(piece: list[Token], ctx: Context) -> list[Token]:
         if not any(t.kind == "ref" for t in substitute_aliases(word, ctx.patterns)):
             return piece[:k]
     return piece
+
+
+def _script_word_brackets(tokens: list[Token]) -> list[Token]:
+    """``w_i^{\\text{(updated)}}``: a script that is one bracketed \\text word is that word
+    in brackets, ``w_i^{(\\text{updated})}``, as it is typeset."""
+    out: list[Token] = []
+    for k, t in enumerate(tokens):
+        word = t.text.strip()
+        if k > 0 and t.kind == "word" and tokens[k - 1].text in ("^", "_") \
+                and tokens[k - 1].kind == "char" and len(word) > 2 and word[0] == "(" \
+                and word[-1] == ")" and word[1:-1].isalpha():
+            at = t.pos
+            out += [Token("char", "{", at), Token("char", "(", at),
+                    *(Token("char", c, at + 1 + j, group=at + 1) for j, c in enumerate(word[1:-1])),
+                    Token("char", ")", at), Token("char", "}", at)]
+        else:
+            out.append(t)
+    return out
+
+
+def _iterate_scripts(tokens: list[Token], ctx: Context) -> list[Token]:
+    """``w_i^{(t+1)} = \\tfrac{49}{50} w_i^{(t)}``: where the question asks the value after
+    one step written with the superscript ``(1)`` and declares the value before it with
+    ``(0)``, an answer whose label carries the iterate superscript ``(t+1)`` (a letter of its
+    own plus 1) writes the step in its own counter: ``(t+1)`` is ``(1)`` and ``(t)`` is
+    ``(0)``, as subscripts ``k+1`` and ``k`` name the new and old iterates."""
+    asked = {f.replace(" ", "") for fs in ctx.asked.values() for f in fs}
+    declared = {f.replace(" ", "") for spec in ctx.specs for f in spec.forms}
+    if not any("^{(1)}" in f for f in asked) or not any("^{(0)}" in f for f in declared):
+        return tokens
+    texts = [t.text for t in tokens]
+    eq = texts.index("=") if "=" in texts else len(tokens)
+
+    def script(k: int) -> tuple[str, int] | None:
+        """The counter letter and the end of a superscript ``^{(x+1)}`` or ``^{(x)}`` at k."""
+        if texts[k:k + 3] != ["^", "{", "("]:
+            return None
+        if k + 7 < len(tokens) and texts[k + 4:k + 8] == ["+", "1", ")", "}"] \
+                and tokens[k + 3].kind == "char" and texts[k + 3].isalpha():
+            return texts[k + 3] + "+", k + 8
+        if k + 5 < len(tokens) and texts[k + 4:k + 6] == [")", "}"] \
+                and tokens[k + 3].kind == "char" and texts[k + 3].isalpha() \
+                and tokens[k + 3].group is None:
+            return texts[k + 3], k + 6
+        return None
+
+    found = [(k, script(k)) for k in range(len(tokens)) if script(k) is not None]
+    letters = {s[0].rstrip("+") for _, s in found}
+    if len(letters) != 1 or not any(k < eq and s[0].endswith("+") for k, s in found):
+        return tokens
+    letter = letters.pop()
+    if any(t.kind == "ref" for t in substitute_aliases([Token("char", letter, 0)],
+                                                       ctx.patterns)):
+        return tokens   # a declared name: no counter of the student's own
+    out, k = [], 0
+    for j, (at, (name, end)) in enumerate(found):
+        out += tokens[k:at]
+        n = "1" if name.endswith("+") else "0"
+        p = tokens[at].pos
+        out += [Token("char", "^", p), Token("char", "{", p), Token("char", "(", p),
+                Token("num", n, p), Token("char", ")", p), Token("char", "}", p)]
+        k = end
+    return out + tokens[k:]
 
 
 def _counted_after_colon(tokens: list[Token], ctx: Context) -> list[Token]:
