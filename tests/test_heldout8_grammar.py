@@ -20,6 +20,8 @@ ATTENTION = "stanford-cs230-sp21/6.1"           # 9 oC (iC + 1)
 GRAD_W = "neu-cs7150-f22/4.W"                   # 2 (W x - y) x^T
 GRAD_X = "neu-cs7150-f22/4.x"                   # 2 W^T (W x - y)
 RELU_GRAD = "ucb-cs182-sp22/2"                  # A^T diag(1[Ax > 0]) w
+DECAY_STEP = "tum-in2346-ss22/2.4"              # theta_{k+1} = theta_k - alpha(G + lambda theta_k)
+JACOBIAN = "ucb-cs182-sp22/1"                   # n (S I - x 1^T) / S^2, S = 1^T x
 LOGIT = "uw-cse493g1-sp23/2.5"                  # softmax(s)_k - b 1[k = y]
 ENTRY_AT_Y = (r"\frac{\partial L}{\partial s_y} = \frac{e^{s_y}}{\sum_j e^{s_j}} - b,\qquad "
               r"\frac{\partial L}{\partial s_k} = ")
@@ -116,6 +118,22 @@ VERDICTS = [
     (LOGIT, r"\frac{\partial L}{\partial s_y} = \operatorname{softmax}(s)_y + b, "
             r"\frac{\partial L}{\partial s_k} = \operatorname{softmax}(s)_k\ (k\neq y)",
      "not_equivalent", None),
+    # 9. ^{(i)} on a declared vector or matrix whose subscript carries the step (or where the
+    # question writes no superscripts) is its component i
+    (DECAY_STEP, r"\theta^{(i)}_{k+1} = \theta^{(i)}_k - \alpha\left(\frac{\partial L}"
+                 r"{\partial \theta^{(i)}}(\theta_k) + \lambda\theta^{(i)}_k\right)", "equivalent",
+     None),
+    (DECAY_STEP, r"\theta_{k+1}^{(i)} = (1-\alpha\lambda)\theta_k^{(i)} - \alpha\frac{\partial L}"
+                 r"{\partial \theta^{(i)}}(\theta_k)", "equivalent", None),
+    (DECAY_STEP, r"\theta^{(i)}_{k+1} = \theta^{(i)}_k - \alpha\left(\frac{\partial L}"
+                 r"{\partial \theta^{(i)}}(\theta_k) - \lambda\theta^{(i)}_k\right)",
+     "not_equivalent", None),
+    (DECAY_STEP, r"\theta_{k+1}^{(i)} = \theta_k^{(i)} - \alpha\frac{\partial L}"
+                 r"{\partial \theta^{(i)}}(\theta_k)", "not_equivalent", None),
+    (JACOBIAN, r"J_{ij} = \frac{n(\delta_{ij}\mathbf{1}^\top x - x^{(i)})}{(\mathbf 1^\top x)^2}",
+     "equivalent", None),
+    (JACOBIAN, r"J_{ij} = \frac{n(\delta_{ij}\mathbf{1}^\top x - x^{(j)})}{(\mathbf 1^\top x)^2}",
+     "not_equivalent", None),
 ]
 
 
@@ -168,3 +186,23 @@ def test_readings_are_in_the_evidence():
                                                                    "not_equivalent"]
     assert derive.REASONS["readings.all_wrong"] is derive.Status.NOT_EQUIVALENT
     assert derive.REASONS["readings.all_right"] is derive.Status.EQUIVALENT
+
+
+def test_superscript_component_or_sample():
+    """Where the question writes superscripts (a step ``w^{(k)}``, a sample ``X^{(i)}``), a
+    bracketed superscript on a bare declared vector may be either: ambiguous; on a name whose
+    subscript carries the step it is the component; where the question writes none, too."""
+    from derive.notation.declare import declare
+    from derive.notation.parser import parse_answer
+    with_steps = declare({"n": {"kind": "dim"},
+                          "w": {"kind": "vector", "shape": ["n"], "latex": ["w"]},
+                          "wk": {"kind": "vector", "shape": ["n"], "latex": ["w_k", "w^{(k)}"]}})
+    with pytest.raises(AnswerError) as e:
+        parse_answer(r"w^{(i)}", with_steps)
+    assert e.value.code == "parse.ambiguous" and e.value.position == 1
+    plain = declare({"n": {"kind": "dim"},
+                     "w": {"kind": "vector", "shape": ["n"], "latex": ["w"]}})
+    for ctx, text in ((with_steps, r"w_k^{(i)}"), (plain, r"w^{(i)}")):
+        with pytest.raises(AnswerError) as e:
+            parse_answer(text, ctx)
+        assert e.value.code == "symbol.foreign"   # entry i, i a free index of the student's

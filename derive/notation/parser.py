@@ -72,7 +72,8 @@ def _settle(value: Any, ctx: Context, pos: int) -> Any:
 def _parse_answer(text: str | bytes, ctx: Context, strict: bool, by_part: bool = True
                   ) -> ParsedAnswer:
     tokens = _conclusion(lex(text))
-    tokens = _entry_superscripts(_text_brackets(_strip_end_punctuation(tokens)), ctx)
+    tokens = _entry_superscripts(_component_superscripts(
+        _text_brackets(_strip_end_punctuation(tokens)), ctx), ctx)
     tokens = _iterate_scripts(_script_word_brackets(_counted_after_colon(tokens, ctx)), ctx)
     main, defs = _split_where(_drop_justification(_drop_index_range(tokens)))
     pieces = [_named_part(_prose_heading(_prose_part_label(
@@ -289,6 +290,109 @@ def _entry_superscripts(tokens: list[Token], ctx: Context) -> list[Token]:
         out[start:close + 2] = new
         k = start + len(new)
     return out
+
+
+def _component_superscripts(tokens: list[Token], ctx: Context) -> list[Token]:
+    """``\\theta^{(i)}_{k+1}``: one index letter in brackets as the superscript of a declared
+    vector or matrix is its component i where the name's subscript carries the step, or
+    where the question writes no superscript on any name (no sample or step is indexed that
+    way): of a vector its entry i, of a matrix its entries in one order (entry (i, j), with j
+    a letter the answer does not use, so that an entrywise answer is compared on every
+    entry); after ``\\partial`` the variable's component, as the same letter reads elsewhere.
+    Without a subscript where the question writes superscripts (``\\theta^{(k)}``, a step;
+    ``X^{(i)}``, a sample) the superscript could name either: ``parse.ambiguous``."""
+    sites = [k for k in range(len(tokens) - 5)
+             if tokens[k].kind == "char" and tokens[k].text == "^"
+             and [u.text for u in tokens[k + 1:k + 3]] == ["{", "("]
+             and tokens[k + 3].kind == "char" and tokens[k + 3].text.isalpha()
+             and len(tokens[k + 3].text) == 1
+             and [u.text for u in tokens[k + 4:k + 6]] == [")", "}"]]
+    if not sites:
+        return tokens
+    kinds: dict[str, str] = {}   # the index letter -> "vector" or "matrix"
+    plans = []
+    for k in sites:
+        start = _name_start(tokens, k)
+        if start is None:
+            continue
+        end = k + 6
+        if end + 1 < len(tokens) and tokens[end].text == "_" and start == k - 1:
+            end = _group_end_at(tokens, end + 1)   # \theta^{(i)}_{k+1}: the step after it
+        sub = tokens[k + 6:end]
+        name = tokens[start:k] + sub
+        partial = start > 0 and tokens[start - 1].kind == "cmd" \
+            and tokens[start - 1].text == r"\partial" and len(name) == 1
+        subst = substitute_aliases(name, ctx.patterns)
+        spec = ctx.spec_of(subst[0].ref[0]) if len(subst) == 1 and subst[0].kind == "ref" \
+            and subst[0].ref[1] is None else None
+        letter = tokens[k + 3].text
+        if spec is not None and spec.kind in ("vector", "matrix") and not partial:
+            stepped = len(name) > 1
+            if not stepped and _writes_superscripts(ctx):
+                raise AnswerError("parse.ambiguous", f"the superscript ({letter}) at position "
+                                  f"{tokens[k].pos} may be the component {letter} or the "
+                                  f"{letter}-th sample or step: write the component as a "
+                                  f"subscript", tokens[k].pos)
+            kinds.setdefault(letter, spec.kind)
+        plans.append((k, start, end, name, partial, letter))
+    used = {t.text for t in tokens if t.kind == "char" and t.text.isalpha()}
+    summed = {tokens[k + 2].text for k in range(len(tokens) - 2)
+              if tokens[k].text == r"\sum" and tokens[k + 1].text == "_"} | {
+        tokens[k + 3].text for k in range(len(tokens) - 3)
+        if tokens[k].text == r"\sum" and tokens[k + 2].text == "{"}
+    out = list(tokens)
+    fresh: dict[str, str | None] = {}   # a matrix's index letter -> its column letter
+    for k, start, end, name, partial, letter in reversed(plans):
+        kind = kinds.get(letter)
+        pos = tokens[k].pos
+        if kind is None or letter in summed:
+            continue
+        if kind == "vector":
+            script = [Token("char", "_", pos), Token("char", "{", pos),
+                      Token("char", letter, tokens[k + 3].pos), Token("char", "}", pos)]
+            new = ([*name, *script] if partial else
+                   [Token("char", "(", name[0].pos), *name, Token("char", ")", pos), *script])
+        else:
+            if letter not in fresh:
+                fresh[letter] = next((c for c in "jklmnpqrst" if c > letter and c not in used),
+                                     None)
+                used.add(fresh[letter] or "")
+            if fresh[letter] is None:
+                continue
+            new = [*name, Token("char", "^", pos), Token("char", "{", pos),
+                   Token("char", "(", pos), Token("char", letter, tokens[k + 3].pos),
+                   Token("char", fresh[letter], pos), Token("char", ")", pos),
+                   Token("char", "}", pos)]
+        out[start:end] = new
+    return out
+
+
+def _group_end_at(tokens: list[Token], k: int) -> int:
+    """Index past the script that starts at ``tokens[k]`` (a braced group or one token)."""
+    if tokens[k].text != "{":
+        return k + 1
+    depth = 0
+    for j in range(k, len(tokens)):
+        depth += {"{": 1, "}": -1}.get(tokens[j].text, 0) if tokens[j].kind == "char" else 0
+        if depth == 0:
+            return j + 1
+    return len(tokens)
+
+
+def _writes_superscripts(ctx: Context) -> bool:
+    """The question writes a superscript letter on some name (``\\theta^{(k)}``, ``X^i``):
+    a step or a sample indexed that way."""
+    for spec in ctx.specs:
+        for form in spec.forms:
+            toks = lex_form(form)
+            for k in range(len(toks) - 1):
+                if toks[k].text != "^":
+                    continue
+                nxt = [u for u in toks[k + 1:k + 4] if u.text not in "{("]
+                if nxt and nxt[0].kind == "char" and nxt[0].text.isalpha() \
+                        and nxt[0].text != "T":
+                    return True
+    return False
 
 
 def _drop_justification(tokens: list[Token]) -> list[Token]:
