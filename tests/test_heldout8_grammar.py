@@ -46,6 +46,15 @@ VERDICTS = [
      None),
     (SOFTMAX_LOSS, r"\operatorname{LSE}(\mathbf s) - s_{y_i}", "equivalent", None),
     (SOFTMAX_LOSS, r"\operatorname{LSE}(\mathbf s) + s_{y_i}", "not_equivalent", None),
+    # ... of several arguments: all of them, a family written with its index condition
+    (SOFTMAX_LOSS, r"\operatorname{LSE}\bigl(0,\ \{s_j - s_{y_i}\}_{j\ne y_i}\bigr)",
+     "equivalent", None),
+    (SOFTMAX_LOSS, r"\operatorname{LSE}\bigl(1,\ \{s_j - s_{y_i}\}_{j\ne y_i}\bigr)",
+     "not_equivalent", None),
+    (SOFTMAX_LOSS, r"\operatorname{LSE}\bigl(0,\ \{s_j - s_{y_i}\}_{j=1}^{C}\bigr)",
+     "not_equivalent", "misconception.match"),
+    (CROSS_ENTROPY, r"\operatorname{LSE}(z, z) - \tfrac{1}{K}\mathbf{1}^{\top}z", "not_equivalent",
+     None),
     # 3. a calculator's e-notation: a decimal number, an upright e/E, a signed exponent
     (COUNT, r"2.000001\mathrm{e}{+}08", "equivalent", None),
     (COUNT, r"2.000001\text{e+}8", "equivalent", None),

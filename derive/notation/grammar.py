@@ -31,7 +31,7 @@ from ..errors import AnswerError
 from . import shapes
 from .answer import Chain, choose
 from .lexer import ACCENTS, Token, lex, lex_form
-from .operators import DOTS, DOTS_COMMANDS, Operators
+from .operators import DOTS, DOTS_COMMANDS, Operators, _split_commas
 from .shapes import ShapeFault, is_matrix, scalarise, shape_text
 from .symbols import Context, SymbolSpec, is_asked, substitute_aliases
 from .tables import (FOREIGN, GREEK, ITALIC_FUNCTIONS, MATRIX_FUNCTIONS, MAX,
@@ -1366,7 +1366,33 @@ class Parser(Operators):
 
     def logsumexp(self, t: Token) -> Any:
         """``\\operatorname{logsumexp}(\\mathbf z)`` = log of the sum of the exponentials of
-        a vector's entries (a scalar); of a scalar, the scalar itself."""
+        a vector's entries (a scalar); of a scalar, the scalar itself. Of several arguments,
+        ``\\operatorname{LSE}(0, \\{s_j - s_y\\}_{j \\ne y})``, the log of the sum of the
+        exponentials of all of them: scalars, vectors' entries, and the members of a family
+        written with its index condition (``\\{f_j\\}_{j \\ne y}``, a sum over the index)."""
+        if self.at("(", "char"):
+            end = self.group_end(self.i)
+            args = _split_commas(self.t[self.i + 1:end - 1])
+            if len(args) > 1 and all(args):
+                self.i = end
+                terms = []
+                for arg in args:
+                    close = self.child(arg).group_end(0) if arg[0].text == "(" else 0
+                    if close and close < len(arg) and arg[close].text == "_":
+                        # \{f_j\}_{j \ne y}: the sum of e^{f_j} over the index
+                        exp = [Token("cmd", r"\exp", arg[0].pos), *arg[:close]]
+                        sub = self.child([Token("cmd", r"\sum", arg[0].pos), *arg[close:], *exp])
+                        terms.append(sub.whole())
+                        continue
+                    value = self.child(arg).whole()
+                    if is_matrix(value):
+                        if value.shape[1] != 1:
+                            raise self.error("logsumexp takes a vector", t, "shape.inconsistent")
+                        k = sp.Dummy("k", integer=True, positive=True)
+                        terms.append(sp.Sum(sp.exp(value[k - 1, 0]), (k, 1, value.shape[0])))
+                    else:
+                        terms.append(sp.exp(value))
+                return sp.log(sp.Add(*terms))
         v = self.operand()
         if not is_matrix(v):
             return v
