@@ -12,6 +12,7 @@ changes case and never merges letters: ``W`` stays ``W``, ``\\Delta`` stays
 from __future__ import annotations
 
 import functools
+import re
 
 import unicodedata
 from dataclasses import dataclass
@@ -153,7 +154,7 @@ def lex(text: str | bytes) -> list[Token]:
     Raises :class:`AnswerError` with a reason code and a position.
     """
     text = _check_text(text)
-    raw = _e_notation(_tokenize(text))
+    raw = _over(_prose_outside_math(_e_notation(_tokenize(text)), text))
     _check_nesting(raw)
     return _signed_scripts(canonical_derivatives(_script_accents(
         _alignment(_normalise(raw, text)))))
@@ -432,6 +433,104 @@ def _unicode_root(text: str, i: int, out: list[Token], closes: set[int]) -> int:
 
 #: the commands that set a calculator's exponent mark upright (``2.5\\mathrm{E}{-}4``)
 E_NOTATION_FONTS = frozenset({r"\mathrm", r"\text", r"\textrm", r"\operatorname", r"\rm"})
+
+
+#: a question's number or letter before the answer, no part of it: ``(a)``, ``(iii)``,
+#: ``6.3)``, ``b.``, ``Q12:``; without math delimiters only the forms whose bracket does not
+#: open (``6.3)``, ``a)``, ``Q12:``): ``(a) b`` may be maths
+ITEM_LABEL = re.compile(r"\s*(?:\((?:[a-z]|[ivx]+|\d+(?:\.\d+)*)\)|(?:[a-z]|[ivx]+|\d+(?:\.\d+)*)[.)]"
+                        r"|Q\s*\d+(?:\.\d+)*\s*[:.)])\s+")
+ITEM_LABEL_BARE = re.compile(r"\s*(?:(?:[a-z]|[ivx]+|\d+(?:\.\d+)*)\)|Q\s*\d+(?:\.\d+)*\s*:)\s+")
+#: what opens and closes math inside a line of prose
+MATH_OPEN = {"$": "$", r"\(": r"\)", r"\[": r"\]"}
+
+
+def _prose_outside_math(tokens: list[Token], source: str) -> list[Token]:
+    """``(a) $p_2 = 0.9$``, ``Output volume: $126 \\times 126$``, ``$D_E = \\ldots$ since
+    $\\ldots$ for unit vectors``: where an answer writes its maths in ``$...$``/``\\(...\\)``
+    segments, the text outside them is prose, read as if in ``\\text{}``; a question label at
+    the start is dropped. Unbalanced delimiters, or braces and commands outside the
+    segments (maths written outside them), leave the tokens as they are."""
+    segments: list[list[int]] = []   # the indices of each run of tokens outside math
+    close = None
+    run: list[int] = []
+    k = 0
+    while k < len(tokens):
+        t = tokens[k]
+        if close is None and t.text in MATH_OPEN and t.kind in ("char", "cmd"):
+            segments.append(run)
+            run = []
+            close = MATH_OPEN[t.text]
+            if t.text == "$" and k + 1 < len(tokens) and tokens[k + 1].text == "$":
+                close, k = "$$", k + 1
+        elif close is not None and (t.text == close or close == "$$" and t.text == "$"):
+            if close == "$$":
+                if not (k + 1 < len(tokens) and tokens[k + 1].text == "$"):
+                    return _drop_item_label(tokens, source, ITEM_LABEL_BARE)
+                k += 1
+            close = None
+        elif close is None:
+            run.append(k)
+        k += 1
+    segments.append(run)
+    if close is not None or len(segments) == 1:   # unbalanced, or no math delimiters
+        return _drop_item_label(tokens, source, ITEM_LABEL_BARE)
+    label = ITEM_LABEL.match(source)
+    opening = next(t.pos for t in tokens if t.text in MATH_OPEN)
+    start = label.end() if label and label.end() <= opening else 0
+    wrap: dict[int, list[Token]] = {}
+    drop: set[int] = set()
+    for n, run in enumerate(segments):
+        run = [k for k in run if tokens[k].pos >= start] if n == 0 else run
+        drop.update(k for k in segments[0] if tokens[k].pos < start) if n == 0 else None
+        if not run:
+            continue
+        if any(tokens[k].kind == "cmd" or tokens[k].text in "{}" for k in run):
+            return _drop_item_label(tokens, source, ITEM_LABEL_BARE)
+        end = tokens[run[-1] + 1].pos if run[-1] + 1 < len(tokens) else len(source)
+        first = tokens[run[0]]
+        wrap[run[0]] = [Token("cmd", r"\text", first.pos), Token("char", "{", first.pos - 1),
+                        *(tokens[k] for k in run), Token("char", "}", end)]
+        drop.update(run)
+    out: list[Token] = []
+    for k, t in enumerate(tokens):
+        out.extend(wrap.get(k, ()))
+        if k not in drop:
+            out.append(t)
+    return out
+
+
+def _over(tokens: list[Token]) -> list[Token]:
+    """TeX's ``{a \\over b}``: the fraction of what is before and after ``\\over`` in its
+    brace group, ``{\\frac{a}{b}}`` (``{\\alpha_0 \\over 2}``, ``\\cos{\\pi i \\over N}``).
+    An ``\\over`` outside a group, or two in one group, is left as it is (not read)."""
+    if not any(t.kind == "cmd" and t.text == r"\over" for t in tokens):
+        return tokens
+    out: list[Token] = []
+    opens: list[tuple[int, int | None]] = []   # (index in out of '{', index of \over)
+    for t in tokens:
+        if t.kind == "char" and t.text == "{":
+            opens.append((len(out), None))
+        elif t.kind == "cmd" and t.text == r"\over" and opens and opens[-1][1] is None:
+            opens[-1] = (opens[-1][0], len(out))
+            continue
+        elif t.kind == "char" and t.text == "}" and opens:
+            start, over = opens.pop()
+            if over is not None:
+                num, den = out[start + 1:over], out[over:]
+                pos = out[start].pos
+                out[start + 1:] = [Token("cmd", r"\frac", pos), Token("char", "{", pos), *num,
+                                   Token("char", "}", pos), Token("char", "{", pos), *den,
+                                   Token("char", "}", t.pos)]
+        out.append(t)
+    return out
+
+
+def _drop_item_label(tokens: list[Token], source: str, pattern: re.Pattern) -> list[Token]:
+    label = pattern.match(source)
+    if label is None or label.end() >= len(source.rstrip()):
+        return tokens
+    return [t for t in tokens if t.pos >= label.end()]
 
 
 def _e_notation(tokens: list[Token]) -> list[Token]:
