@@ -363,6 +363,11 @@ class Parser(Operators):
     def superscript(self, base: Any, base_tok: Token | None) -> Any:
         toks = self.script_tokens()
         texts = tuple(t.text for t in toks if t.kind != "word")
+        if texts in TRANSPOSE_LETTERS and is_matrix(base) and not self.declared_letter(
+                texts[0]):
+            # A^t, \vec 1^{\,t}: a lower-case t on a vector or matrix is the transpose (a
+            # matrix has no power t) where the question gives no name t
+            texts = ("T",)
         if texts == ("T",) and isinstance(base, sp.Tuple):
             return sp.ImmutableMatrix(list(base))   # (2, 0)^T: a column
         self.no_list(toks[0] if toks else base_tok, base)
@@ -1023,6 +1028,25 @@ class Parser(Operators):
         num, den = self.sub(num_t), self.sub(den_t)
         return self.div(num, den, t)
 
+    def inner(self, t: Token) -> Any:
+        """``\\langle a, b\\rangle`` (the lexer's ``\\inner{a}{b}``): the inner product of
+        two vectors of one length (a^T b), of two matrices of one shape (tr(A^T B)), or of
+        two scalars (their product); anything else does not fit."""
+        a, b = self.sub(self.script_tokens()), self.sub(self.script_tokens())
+        self.no_list(t, a, b)
+        if is_matrix(a) != is_matrix(b):
+            raise self.error("an inner product takes two vectors, two matrices or two scalars",
+                             t, "shape.inconsistent")
+        if not is_matrix(a):
+            return a * b
+        if a.shape[1] == 1 and b.shape[1] == 1:
+            return self.mul(a, b, t, dot=True)
+        product = self.mul(self.shaped(t, lambda m: m.T, a), b, t)
+        if not is_matrix(product) or product.shape[0] != product.shape[1]:
+            raise self.error("an inner product of matrices takes two of one shape", t,
+                             "shape.inconsistent")
+        return sp.Trace(product)
+
     def sqrt(self, t: Token) -> Any:
         if self.at("[", "char"):
             self.next()
@@ -1554,6 +1578,10 @@ ARGUMENT_FACTORS = frozenset({r"\frac", r"\pi", r"\sqrt"} | {"\\" + g for g in G
 #: commands whose arguments TeX takes with them in a script or an argument (x^\frac12)
 SCRIPT_MACROS = {r"\frac": 2, r"\sqrt": 1}
 
+#: superscripts that are the transpose of a vector or matrix where the question declares no
+#: such name (the convention of German and French texts: A^t)
+TRANSPOSE_LETTERS = {("t",)}
+
 #: superscripts with a matrix meaning: the script's tokens -> the operation
 MATRIX_SUPERSCRIPTS = {
     ("-", "1"): shapes.invert, ("-1",): shapes.invert,
@@ -1565,6 +1593,7 @@ MATRIX_SUPERSCRIPTS = {
 COMMANDS = {
     r"\frac": Parser.frac,
     r"\sqrt": Parser.sqrt,
+    r"\inner": Parser.inner,
     r"\|": Parser.norm,
     r"\sum": Parser.summation,
     r"\indicator": Parser.indicator,

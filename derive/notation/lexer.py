@@ -77,6 +77,11 @@ STYLE = {
     r"\mathnormal", r"\pmb", r"\mathbfit", r"\symbf", r"\bf", r"\rm", r"\boxed",
     r"\fbox", r"\underline",
 }
+#: a relation with a mark set over it: ``\\overset{!}{=}`` ("must equal", German texts) and
+#: ``\\stackrel{\\text{def}}{=}`` are ``=``; another mark (``\\overset{?}{=}``, a question)
+#: is not read
+OVERSET = {r"\overset", r"\stackrel"}
+OVERSET_MARKS = {"!", "def", r"\text{def}", r"\mathrm{def}", r"\text{!}"}
 #: blackboard letters with a meaning of their own: \mathbb{V}[y] is \operatorname{Var}[y]
 BLACKBOARD = {"V": r"\Var"}
 #: the mark of an equals sign that assigns (``:=``, ``\\leftarrow``, ``\\gets``)
@@ -143,6 +148,11 @@ VALUE_WORDS = {"undefined": r"\undefined", "not defined": r"\undefined",
 PROSE_COMMANDS = {r"\text", r"\textrm", r"\mbox", r"\textnormal", r"\textit", r"\textbf",
                   r"\texttt", r"\textsf"}
 KEYWORDS = {"where", "otherwise", "else", "if", "and", "for", "with", "when", "or"}
+#: the keywords in other languages, as exams of other traditions write them in cases
+#: (German, French, Spanish, Italian): the English keyword
+KEYWORD_WORDS = {"sonst": "otherwise", "andernfalls": "otherwise", "sinon": "otherwise",
+                 "sino": "otherwise", "si no": "otherwise", "en otro caso": "otherwise",
+                 "altrimenti": "otherwise", "falls": "if", "wenn": "if", "si": "if"}
 #: (``\\texttt{dout}``, ``\\mathtt{dout}``: a name in a typewriter font, as code writes it)
 TEXT_COMMANDS = {r"\text", r"\textrm", r"\textit", r"\mbox", r"\operatorname", r"\textnormal",
                  r"\mathrm", r"\textbf", r"\texttt", r"\textsf", r"\mathtt"}
@@ -156,8 +166,62 @@ def lex(text: str | bytes) -> list[Token]:
     text = _check_text(text)
     raw = _over(_prose_outside_math(_e_notation(_tokenize(text)), text))
     _check_nesting(raw)
+    raw = _inner_products(raw)
     return _signed_scripts(canonical_derivatives(_script_accents(
         _alignment(_normalise(raw, text)))))
+
+
+#: the brackets of an inner product, ``\\langle a, b\\rangle``; without one comma at their
+#: own level they stay a pair of round brackets (``\\langle x \\rangle``)
+ANGLE_BRACKETS = (r"\langle", r"\rangle")
+
+
+def _inner_products(tokens: list[Token]) -> list[Token]:
+    """``\\langle a, b \\rangle`` is the inner product: the command ``\\inner{a}{b}``
+    (the grammar's ``Parser.inner``), innermost first."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.kind == "cmd" and t.text == ANGLE_BRACKETS[0]:
+            split = _inner_split(tokens, i)
+            if split is not None:
+                comma, close = split
+                left = _inner_products(tokens[i + 1:comma])
+                right = _inner_products(tokens[comma + 1:close])
+                out.append(Token("cmd", r"\inner", t.pos))
+                for part in (left, right):
+                    out.append(Token("char", "{", t.pos))
+                    out.extend(part)
+                    out.append(Token("char", "}", t.pos))
+                i = close + 1
+                continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def _inner_split(tokens: list[Token], start: int) -> tuple[int, int] | None:
+    """The positions of the one comma at the angle bracket's own level and of its
+    ``\\rangle``, or None (no closing bracket, or not exactly one comma)."""
+    depth, angle, commas = 0, 0, []
+    for k in range(start + 1, len(tokens)):
+        u = tokens[k]
+        if u.kind == "cmd" and u.text == ANGLE_BRACKETS[0]:
+            angle += 1
+        elif u.kind == "cmd" and u.text == ANGLE_BRACKETS[1]:
+            if angle == 0:
+                if len(commas) != 1 or depth != 0:
+                    return None
+                return commas[0], k   # a \right before the \rangle is dropped later
+            angle -= 1
+        elif u.kind == "char" and u.text in ("{", "(", "["):
+            depth += 1
+        elif u.kind == "char" and u.text in ("}", ")", "]"):
+            depth -= 1
+        elif u.kind == "char" and u.text == "," and depth == 0 and angle == 0:
+            commas.append(k)
+    return None
 
 
 #: environments that only align a chain of working (``\\begin{aligned} a &= b \\\\ &= c
@@ -321,6 +385,11 @@ def _tokenize(text: str) -> list[Token]:
         elif text.startswith("\\%", i):   # 98\% is 98/100
             out.extend([Token("char", "/", i), Token("num", "100", i)])
             i += 2
+        elif ch == "%" and (i == 0 or text[i - 1].isspace()):
+            # a TeX comment, ``... % weight decay``, runs to the end of the line; a % right
+            # after a number (98%) is left to be refused as before, not read as a comment
+            end = text.find("\n", i)
+            i = n if end < 0 else end + 1
         elif ch == "\\":
             j = i + 1
             if j < n and text[j].isalpha():
@@ -589,10 +658,26 @@ def _e_exponent(tokens: list[Token], i: int) -> tuple[str, str, int] | None:
     return sign, tokens[k].text, k + 1
 
 
+#: what can never follow \left or \right: TeX needs a delimiter there ("Missing delimiter"),
+#: so ``\left(X^\top X\right^{-1}`` is unreadable, never a bracket closed by the sizing
+NOT_DELIMITERS = {"^", "_", "{", "}", "&", "=", "+", "-", ",", ";", ":", "!", "'", "*"}
+
+
+def _check_delimiter(tokens: list[Token], k: int) -> None:
+    nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+    if nxt is None or (nxt.kind == "num" and not nxt.text.startswith(".")) or (
+            nxt.kind == "char" and (nxt.text in NOT_DELIMITERS or nxt.text.isalnum())):
+        where = nxt.pos if nxt is not None else tokens[k].pos
+        raise AnswerError("parse.syntax", f"'{tokens[k].text}' at position {tokens[k].pos} "
+                          "needs a delimiter after it (a bracket, '|' or '.')", where)
+
+
 def _check_nesting(tokens: list[Token]) -> None:
     stack: list[Token] = []
     depth = 0
-    for t in tokens:
+    for k, t in enumerate(tokens):
+        if t.text in (r"\left", r"\right") and t.kind == "cmd":
+            _check_delimiter(tokens, k)
         if t.text in ("{", "(", "[") and t.kind == "char" or t.text == r"\left":
             if t.text in ("{", r"\left"):
                 stack.append(t)
@@ -645,6 +730,26 @@ def _source_word(tokens: list[Token], open_: int, end: int, source: str) -> str:
     if source and end - 1 > open_:
         return source[tokens[open_].pos + 1:tokens[end - 1].pos].strip()
     return _raw_word(tokens, open_ + 1, end - 1).strip()
+
+
+#: what makes \mathbb{I} an indicator: a condition in a bracket after it, or in its subscript
+INDICATOR_OPENERS = {"[", "(", r"\{", r"\lbrace", r"\left", r"\big", r"\bigl", r"\Big",
+                     r"\Bigl"}
+CONDITION_MARKS = {"=", "<", ">", r"\le", r"\ge", r"\leq", r"\geq", r"\ne", r"\neq", r"\in",
+                   r"\{", r"\lbrace", r"\lt", r"\gt"}
+
+
+def _indicator_follows(tokens: list[Token], k: int) -> bool:
+    """Whether ``\\mathbb{I}`` that ends before ``tokens[k]`` opens an indicator: a bracket
+    after it (``\\mathbb{I}[k = y]``) or a subscript holding a condition (``_{k=y}``)."""
+    if k >= len(tokens):
+        return False
+    if tokens[k].text in INDICATOR_OPENERS:
+        return True
+    if tokens[k].text == "_" and k + 1 < len(tokens) and tokens[k + 1].text == "{":
+        end = _group_end(tokens, k + 1)
+        return any(u.text in CONDITION_MARKS for u in tokens[k + 2:end - 1])
+    return False
 
 
 def _raw_word(tokens: list[Token], start: int, end: int) -> str:
@@ -721,6 +826,10 @@ def _normalise(tokens: list[Token], source: str = "") -> list[Token]:
                     elif name in TEXT_COMMANDS and word.lower().strip(" :,.") in KEYWORDS:
                         out.append(Token("word", word.lower().strip(" :,."), t.pos))
                     elif (name in PROSE_COMMANDS
+                          and " ".join(word.lower().strip(" :,.").split()) in KEYWORD_WORDS):
+                        out.append(Token("word", KEYWORD_WORDS[
+                            " ".join(word.lower().strip(" :,.").split())], t.pos))
+                    elif (name in PROSE_COMMANDS
                           and " ".join(word.lower().strip(" :,.").split()) in LEAD_WORDS):
                         out.append(Token("word", "so", t.pos))
                     elif (name in PROSE_COMMANDS and word.endswith(":")
@@ -784,6 +893,16 @@ def _normalise(tokens: list[Token], source: str = "") -> list[Token]:
                     continue
                 i += 1  # \bf x style switches: drop the switch
                 continue
+            if name in OVERSET and i + 1 < len(tokens) and tokens[i + 1].text == "{":
+                # \overset{!}{=} ("must equal"), \stackrel{\text{def}}{=}: the relation below
+                mark_end = _group_end(tokens, i + 1)
+                mark = _raw_word(tokens, i + 2, mark_end - 1).strip()
+                if (mark in OVERSET_MARKS and mark_end + 2 < len(tokens)
+                        and tokens[mark_end].text == "{" and tokens[mark_end + 1].text == "="
+                        and tokens[mark_end + 2].text == "}"):
+                    out.append(Token("char", "=", tokens[mark_end + 1].pos))
+                    i = mark_end + 3
+                    continue
             if name == r"\mathbb" and i + 1 < len(tokens):
                 nxt = tokens[i + 1]
                 if nxt.text == "{":
@@ -791,7 +910,11 @@ def _normalise(tokens: list[Token], source: str = "") -> list[Token]:
                     word = _raw_word(tokens, i + 2, end - 1).strip()
                 else:
                     end, word = i + 2, nxt.text
-                if word in ("1", "I"):
+                if word == "I" and not _indicator_follows(tokens, end):
+                    # \mathbb{I}, \mathbb{I}_n with no condition after it: the identity, as
+                    # \mathbf{I} (\mathbb{I}[k = y], \mathbb{I}_{k=y} stay the indicator)
+                    out.append(Token("char", "I", t.pos))
+                elif word in ("1", "I"):
                     out.append(Token("cmd", r"\indicator", t.pos))
                 else:   # \mathbbE, \mathbbR; \mathbb{V} is the variance, \operatorname{Var}
                     out.append(Token("cmd", BLACKBOARD.get(word, r"\mathbb" + word), t.pos))
