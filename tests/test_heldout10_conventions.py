@@ -21,8 +21,26 @@ DECAY_STEP = "tum-in2346-ss22/2.4"              # theta_{k+1} = theta_k - alpha(
 LEAST_SQUARES = "tum-in2346-ss22/2.8"           # W = (X^T X)^{-1} X^T Y
 HINGE = "uw-cse493g1-sp23/3.6.1.1"              # cases: 2a max(s_j - s_y + Delta, 0) | b
 HINGE_B = "uw-cse493g1-sp23/3.6.1.2"            # b = 2 a Delta
+LOGIT = "uw-cse493g1-sp23/2.5"                  # softmax(s)_k - b 1[k = y]
+LOGIT_CASES = (r"\frac{\partial L}{\partial s_k} = \begin{cases} p_k - b & k = y\\ p_k & "
+               r"k \neq y\end{cases}")
 
 VERDICTS = [
+    # 0. Einstein summation in an entrywise answer: an index the label does not give, written
+    # twice in a product term, over one dim, is summed
+    (GRAD_W, r"\frac{\partial L}{\partial W_{ij}} = 2\,(W_{ik}x_k - y_i)\,x_j", "equivalent"),
+    (GRAD_W, r"(\nabla_W L)_{ij} = 2\,x_j\,(W_{il}x_l - y_i)", "equivalent"),
+    (GRAD_W, r"\frac{\partial L}{\partial W_{ij}} = 2\,(W_{ik}x_k + y_i)\,x_j", "not_equivalent"),
+    (GRAD_W, r"\frac{\partial L}{\partial W_{ij}} = 2\,(W_{ik}y_k - y_i)\,x_j",
+     "not_equivalent"),                                    # k over n and over m: not summed
+    (GRAD_W, r"\frac{\partial L}{\partial W_{ij}} = 2\,(W_{ik}x_k x_k - y_i)\,x_j",
+     "not_equivalent"),                                    # k three times: not summed
+    (GRAD_W, r"\frac{\partial L}{\partial W_{ij}} = 2\,(W_{kk}x_k - y_i)\,x_j",
+     "not_equivalent"),
+    (GRAD_X, r"\partial_{x_j} L = 2\,W_{ij}\,(W_{ik}\,x_k - y_i)", "equivalent"),
+    (GRAD_X, r"\frac{\partial L}{\partial x_j} = 2\,W_{ij}\,(W_{ik}\,x_k - y_i)", "equivalent"),
+    (GRAD_X, r"\partial_{x_j} L = 2\,W_{ij}\,(W_{ik}\,x_k + y_i)", "not_equivalent"),
+    (GRAD_X, r"\partial_{x_j} L = 2\,W_{ij}\,(W_{ik}\,x_i - y_i)", "not_equivalent"),
     # 1. ^t (and ^{\,t}) on a vector or matrix is the transpose where no name t is declared
     (RELU_GRAD, r"A^{t}\operatorname{diag}\bigl(\mathbb{1}_{\{Ax>0\}}\bigr)\,w", "equivalent"),
     (RELU_GRAD, r"A^{t}\operatorname{diag}\bigl(\mathbb{1}_{\{Ax>0\}}\bigr)\,x",
@@ -79,7 +97,16 @@ VERDICTS = [
                  "% weight decay\n - \\alpha\\lambda\\theta_k", "equivalent"),
     (DECAY_STEP, "\\theta_{k+1} = \\theta_k - \\alpha\\nabla_{\\theta}L(\\theta_k) "
                  "% - \\alpha\\lambda\\theta_k", "not_equivalent"),
-    # 6. otherwise in other languages (sonst, sinon, sino) in cases
+    # 6. a wide space before NAME := sets a definition off, as a comma does
+    (LOGIT, LOGIT_CASES + r"\qquad p_k := \frac{e^{s_k}}{\sum_j e^{s_j}}", "equivalent"),
+    (LOGIT, LOGIT_CASES.replace("p_k - b", "p_k - 1")
+     + r"\qquad p_k := \frac{e^{s_k}}{\sum_j e^{s_j}}", "not_equivalent"),
+    (LOGIT, r"p_k - b\,[k=y] \quad p_k \coloneqq \frac{e^{s_k}}{\sum_j e^{s_j}}", "equivalent"),
+    (LOGIT, r"p_k - b\,[k=y] \quad p_k \coloneqq \frac{e^{s_k}}{\sum_{j\ne k} e^{s_j}}",
+     "not_equivalent"),
+    (GRAD_X, r"2\,W^\top r \qquad r := Wx - y", "equivalent"),
+    (GRAD_X, r"2\,W^\top r \qquad r := y - Wx", "not_equivalent"),
+    # 7. otherwise in other languages (sonst, sinon, sino) in cases
     (HINGE, r"\begin{cases} 2a\max(s_j - s_{y_i} + \Delta, 0) & s_j \le s_{y_i} \\ b & "
             r"\text{sonst} \end{cases}", "equivalent"),
     (HINGE, r"\begin{cases} 2a\max(s_j - s_{y_i} + \Delta, 0) & s_j \le s_{y_i} \\ b & "

@@ -166,9 +166,51 @@ def lex(text: str | bytes) -> list[Token]:
     text = _check_text(text)
     raw = _over(_prose_outside_math(_e_notation(_tokenize(text)), text))
     _check_nesting(raw)
-    raw = _inner_products(raw)
+    raw = _spaced_definitions(_inner_products(raw))
     return _signed_scripts(canonical_derivatives(_script_accents(
         _alignment(_normalise(raw, text)))))
+
+
+#: wide spaces that may set a definition off after the value (``\\ldots \\qquad p_k :=
+#: \\ldots``), and the spellings of the definition's ``:=``
+WIDE_SPACES = {r"\quad", r"\qquad"}
+DEFINES = {r"\coloneqq", r"\coloneq"}
+
+
+def _spaced_definitions(tokens: list[Token]) -> list[Token]:
+    """A wide space at the top level, after a value, before ``NAME :=`` (a letter or Greek
+    letter with optional sub- and superscripts) sets a definition off as a comma does:
+    ``\\begin{cases}\\ldots\\end{cases} \\qquad p_k := \\frac{e^{s_k}}{\\sum_j e^{s_j}}`` is
+    the value and the definition of ``p_k``, never the chain ``(\\ldots) p_k = \\ldots``.
+    An update (``\\gets``, ``\\leftarrow``) or ``=`` is not set off so."""
+    out: list[Token] = []
+    depth = 0
+    for k, t in enumerate(tokens):
+        if t.kind == "char" and t.text in ("{", "(", "["):
+            depth += 1
+        elif t.kind == "char" and t.text in ("}", ")", "]"):
+            depth -= 1
+        if (t.kind == "cmd" and t.text in WIDE_SPACES and depth == 0 and out
+                and out[-1].text not in (",", ";", "=") and _defined_name_end(tokens, k + 1)):
+            out.append(Token("char", ",", t.pos))
+            continue
+        out.append(t)
+    return out
+
+
+def _defined_name_end(tokens: list[Token], k: int) -> bool:
+    """Whether ``tokens[k:]`` open with ``NAME :=``."""
+    while k < len(tokens) and tokens[k].kind == "cmd" and tokens[k].text in WIDE_SPACES | DROP:
+        k += 1
+    if k >= len(tokens) or not (tokens[k].kind == "char" and tokens[k].text.isalpha()
+                                or tokens[k].kind == "cmd" and tokens[k].text[1:] in GREEK):
+        return False
+    k += 1
+    while k + 1 < len(tokens) and tokens[k].text in ("_", "^"):
+        k = _group_end(tokens, k + 1) if tokens[k + 1].text == "{" else k + 2
+    return k < len(tokens) and (tokens[k].kind == "char" and tokens[k].text == "="
+                                and tokens[k].ref == ASSIGN
+                                or tokens[k].kind == "cmd" and tokens[k].text in DEFINES)
 
 
 #: the brackets of an inner product, ``\\langle a, b\\rangle``; without one comma at their

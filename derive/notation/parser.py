@@ -1551,7 +1551,7 @@ class _EntryLabel:
         p.foreign_at = foreign_at
         p.bound = [dict(symbols)]
         chain = p.chain()
-        items = [self._matrix(v, symbols, ctx, piece) if self.indices else v
+        items = [self._matrix(einstein(v), symbols, ctx, piece) if self.indices else v
                  for v in chain.items]
         label_span = (piece[0].pos, piece[self.eq].pos)
         head = self.target if self.target is not None else asked_marker(self.part)
@@ -1583,6 +1583,70 @@ class _EntryLabel:
             subs[symbols[self.indices[1]]] = q + 1
         cols = sizes[1] if len(sizes) == 2 else sp.Integer(1)
         return sp.FunctionMatrix(sizes[0], cols, sp.Lambda((p, q), value.xreplace(subs)))
+
+
+def einstein(value: Any) -> Any:
+    """Einstein's summation convention in an entry: an index letter the label does not
+    give (a name of the student's own) that is written exactly twice in a product term,
+    each time alone as an index of a declared vector or matrix (or of ``\\delta``), every
+    use over the same dim, is summed over that dim: ``\\frac{\\partial L}{\\partial W_{ij}}
+    = 2(W_{ik}x_k - y_i)x_j`` is ``2(\\sum_k W_{ik}x_k - y_i)x_j``. Anything else (a letter
+    once, three times, over two dims, outside an index) is left as it is: the letter stays
+    the student's own name."""
+    if is_matrix(value) or not isinstance(value, sp.Expr):
+        return value
+    letters = {s for s in value.free_symbols
+               if len(_foreign_name(s) or "") == 1 and _foreign_name(s).isalpha()}
+    if not letters:
+        return value
+    terms = sp.Add.make_args(sp.expand_mul(value))
+    out = []
+    for term in terms:
+        summed = sorted(letters & term.free_symbols, key=str)
+        dims = [_summed_dim(term, s) for s in summed]
+        if any(dim is None for dim in dims):
+            return value
+        for s, dim in zip(summed, dims):
+            d = sp.Dummy(_foreign_name(s), integer=True, positive=True)
+            term = sp.Sum(term.xreplace({s: d}), (d, 1, dim))
+        out.append(term)
+    return sp.Add(*out)
+
+
+def _summed_dim(term: Any, s: sp.Symbol) -> Any:
+    """The dim that ``s`` runs over where it is written exactly twice in ``term``, each
+    time alone as an index (of a declared vector or matrix, or of a Kronecker delta), and
+    every use over the same dim; else None."""
+    from sympy.matrices.expressions.matexpr import MatrixElement
+    uses, dims = 0, set()
+
+    def walk(e: Any) -> bool:
+        nonlocal uses
+        if not e.has(s):
+            return True
+        if isinstance(e, sp.Pow):   # x_k^2 is x_k x_k; any other power is no index use
+            return e.exp == 2 and isinstance(e.base, MatrixElement) and walk(e.base) \
+                and walk(e.base)
+        if isinstance(e, MatrixElement):
+            for k, idx in enumerate(e.args[1:]):
+                if idx.has(s):
+                    if idx.free_symbols != {s} or idx not in (s, s - 1) or e.args[0].has(s):
+                        return False
+                    uses += 1
+                    dims.add(e.args[0].shape[k])
+            return True
+        if isinstance(e, sp.KroneckerDelta) and e.has(s):
+            if not all(a == s or not a.has(s) for a in e.args):
+                return False
+            uses += sum(1 for a in e.args if a == s)
+            return True
+        if isinstance(e, sp.Mul):
+            return all(walk(a) for a in e.args)
+        return False   # the letter outside an index, or inside a function: not summed
+
+    if not walk(term) or uses != 2 or len(dims) != 1:
+        return None
+    return dims.pop()
 
 
 def _free_index_entries(chain: Chain, piece: list[Token], ctx: Context, extra: list,
