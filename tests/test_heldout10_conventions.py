@@ -106,6 +106,16 @@ VERDICTS = [
      "not_equivalent"),
     (GRAD_X, r"2\,W^\top r \qquad r := Wx - y", "equivalent"),
     (GRAD_X, r"2\,W^\top r \qquad r := y - Wx", "not_equivalent"),
+    # 8. a bar in the derivative operator's own variable after its product evaluates the
+    # derivative, not the product's last factor
+    (HINGE_B, r"b = \frac{\mathrm{d}}{\mathrm{d}s_j}\,a\,(s_j - s_{y_i} + \Delta)^2"
+              r"\Big|_{s_j = s_{y_i}} = 2a\Delta", "equivalent"),
+    (HINGE_B, r"b = \frac{\partial}{\partial s_j}\,a\,(s_j - s_{y_i} + \Delta)^2"
+              r"\Big|_{s_j = s_{y_i}}", "equivalent"),
+    (HINGE_B, r"b = \frac{\mathrm{d}}{\mathrm{d}s_j}\,a\,(s_j - s_{y_i} + \Delta)^3"
+              r"\Big|_{s_j = s_{y_i}}", "not_equivalent"),
+    (HINGE_B, r"b = \frac{\mathrm{d}}{\mathrm{d}s_j}\,a\,(s_j - s_{y_i} + \Delta)^2"
+              r"\Big|_{s_j = s_{y_i}} = a\Delta", "not_equivalent"),
     # 7. otherwise in other languages (sonst, sinon, sino) in cases
     (HINGE, r"\begin{cases} 2a\max(s_j - s_{y_i} + \Delta, 0) & s_j \le s_{y_i} \\ b & "
             r"\text{sonst} \end{cases}", "equivalent"),

@@ -219,10 +219,40 @@ class Operators:
                              "matrix, or an entry of one", t, "parse.syntax")
         if self.peek() is None:
             raise self.error("the derivative operator needs something to differentiate", t)
-        body = self.bound_body(scope)
+        # \frac{d}{ds_j} a(s_j - s_y + \Delta)^2\Big|_{s_j = s_y}: a bar in the derivative's
+        # own variable after the product evaluates the derivative, never its last factor
+        later_bar = scope is None and self.bar_in_variable(var_t)
+        self.in_eval += later_bar
+        try:
+            body = self.bound_body(scope)
+        finally:
+            self.in_eval -= later_bar
         if is_matrix(body):
             raise self.error("the derivative operator takes a scalar here", t, "shape.invalid")
         return self.differentiate(body, var, t, var_t)
+
+    def bar_in_variable(self, var_t: list[Token]) -> bool:
+        """Whether an evaluation bar ``|_{v = a}`` in the variable ``v`` the derivative
+        operator names follows the product after it (outside any bracket, before the next
+        relation or separator)."""
+        depth, names = 0, [u.text for u in var_t]
+        for k in range(self.i, len(self.t)):
+            u = self.t[k]
+            if u.kind == "char" and u.text in "([{":
+                depth += 1
+            elif u.kind == "char" and u.text in ")]}":
+                depth -= 1
+                if depth < 0:
+                    return False
+            elif depth == 0 and u.kind == "char" and u.text in "=,;+-":
+                return False
+            elif depth == 0 and u.kind == "char" and u.text == "|" and k + 2 < len(self.t) \
+                    and self.t[k + 1].text == "_":
+                script = (self.t[k + 3:self.group_end(k + 2) - 1]
+                          if self.t[k + 2].text == "{" else [self.t[k + 2]])
+                eq = next((j for j, x in enumerate(script) if x.text == "="), None)
+                return eq is not None and [x.text for x in script[:eq]] == names
+        return False
 
     def bar_binding(self, var_t: list[Token]) -> dict[str, Any] | None:
         """A derivative's variable that the question does not declare, named by an
