@@ -231,11 +231,10 @@ class Operators:
             raise self.error("the derivative operator takes a scalar here", t, "shape.invalid")
         return self.differentiate(body, var, t, var_t)
 
-    def bar_in_variable(self, var_t: list[Token]) -> bool:
-        """Whether an evaluation bar ``|_{v = a}`` in the variable ``v`` the derivative
-        operator names follows the product after it (outside any bracket, before the next
-        relation or separator)."""
-        depth, names = 0, [u.text for u in var_t]
+    def _top_level_ahead(self, stops: str):
+        """``(k, token)`` for the tokens after the cursor outside any bracket, up to a bracket
+        that closes one opened before the cursor or a character in ``stops``."""
+        depth = 0
         for k in range(self.i, len(self.t)):
             u = self.t[k]
             if u.kind == "char" and u.text in "([{":
@@ -243,13 +242,26 @@ class Operators:
             elif u.kind == "char" and u.text in ")]}":
                 depth -= 1
                 if depth < 0:
-                    return False
-            elif depth == 0 and u.kind == "char" and u.text in "=,;+-":
-                return False
-            elif depth == 0 and u.kind == "char" and u.text == "|" and k + 2 < len(self.t) \
+                    return
+            elif depth == 0 and u.kind == "char" and u.text in stops:
+                return
+            elif depth == 0:
+                yield k, u
+
+    def _subscript(self, k: int) -> list[Token]:
+        """The subscript whose ``_`` is at ``k``: the group's tokens, or the one token."""
+        return (self.t[k + 2:self.group_end(k + 1) - 1] if self.t[k + 1].text == "{"
+                else [self.t[k + 1]])
+
+    def bar_in_variable(self, var_t: list[Token]) -> bool:
+        """Whether an evaluation bar ``|_{v = a}`` in the variable ``v`` the derivative
+        operator names follows the product after it (outside any bracket, before the next
+        relation or separator)."""
+        names = [u.text for u in var_t]
+        for k, u in self._top_level_ahead("=,;+-"):
+            if u.kind == "char" and u.text == "|" and k + 2 < len(self.t) \
                     and self.t[k + 1].text == "_":
-                script = (self.t[k + 3:self.group_end(k + 2) - 1]
-                          if self.t[k + 2].text == "{" else [self.t[k + 2]])
+                script = self._subscript(k + 1)
                 eq = next((j for j, x in enumerate(script) if x.text == "="), None)
                 return eq is not None and [x.text for x in script[:eq]] == names
         return False
@@ -262,26 +274,14 @@ class Operators:
         if len(var_t) != 1 or var_t[0].kind not in ("char", "cmd") or not (
                 var_t[0].text.isalpha() or var_t[0].text[1:] in GREEK):
             return None
-        depth = 0
-        for k in range(self.i, len(self.t)):
-            u = self.t[k]
-            if u.kind == "char" and u.text in "([{":
-                depth += 1
-            elif u.kind == "char" and u.text in ")]}":
-                depth -= 1
-                if depth < 0:
-                    return None
-            elif depth == 0 and u.kind == "char" and u.text in "=,;":
-                return None
-            elif (depth == 0 and u.kind == "char" and (
+        for k, u in self._top_level_ahead("=,;"):
+            if u.kind == "char" and (
                     u.text == "|" and k + 2 < len(self.t) and self.t[k + 1].text == "_"
                     or u.text == "_" and k > self.i and self.t[k - 1].text in ")]"
-                    and k + 1 < len(self.t) and self._bar_script(k, var_t[0]))):
+                    and k + 1 < len(self.t) and self._bar_script(k, var_t[0])):
                 # \nabla_\theta(\ldots)\big|_{\theta=\theta_k}, and the bracket with an
                 # evaluation subscript, \nabla_\theta\left[\ldots\right]_{\theta=\theta_k}
-                s = k + 1 if u.text == "|" else k
-                script = (self.t[s + 2:self.group_end(s + 1) - 1]
-                          if self.t[s + 1].text == "{" else [self.t[s + 1]])
+                script = self._subscript(k + 1 if u.text == "|" else k)
                 eq = next((j for j, x in enumerate(script) if x.text == "="), None)
                 if eq is None and self.point_of_variable(script, var_t[0]):
                     eq = -1   # |_{\theta_k} after \nabla_\theta: the point alone
@@ -304,8 +304,7 @@ class Operators:
     def _bar_script(self, k: int, var: Token) -> bool:
         """The subscript at ``self.t[k]`` (``_``, after a bracket) sets ``var``:
         ``]_{\\theta=\\theta_k}``."""
-        script = (self.t[k + 2:self.group_end(k + 1) - 1] if self.t[k + 1].text == "{"
-                  else [self.t[k + 1]])
+        script = self._subscript(k)
         return len(script) > 2 and script[0].text == var.text and script[1].text == "="
 
     def point_of_variable(self, script: list[Token], var: Token) -> bool:
